@@ -1,0 +1,138 @@
+"""The `lambda-course` command: lab, build, check and execute.
+
+lambda-course lab                 open JupyterLab on the start-here notebook (127.0.0.1)
+lambda-course build               regenerate exercises/ from solutions/
+lambda-course check FILE          check an exercise notebook against its solution
+lambda-course execute FILE...     re-run notebooks in a real kernel and store outputs
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from nbclient.exceptions import CellExecutionError
+
+from course import exercises, grading, notebooks
+
+START_NOTEBOOK = "notebooks/00_start_here.ipynb"
+DEFAULT_PORT = 8888
+
+
+def free_port(preferred: int = DEFAULT_PORT) -> int:
+    """`preferred` if nothing listens on it on 127.0.0.1, otherwise a free port."""
+    for port in (preferred, 0):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise OSError("No free port on 127.0.0.1.")
+
+
+def lab_command(port: int, token: str) -> list[str]:
+    """The JupyterLab command line: 127.0.0.1 only, opened on the start-here notebook."""
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={notebooks.ROOT}",
+        f"--IdentityProvider.token={token}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        str(notebooks.ROOT / START_NOTEBOOK),
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        command.append("--no-browser")
+    return command
+
+
+def lab(port: int | None, token: str | None) -> NoReturn:
+    """Replace this process with JupyterLab, so stopping it stops the server too."""
+    port = port or free_port()
+    token = token or secrets.token_hex(16)
+    print(
+        f"JupyterLab on http://127.0.0.1:{port}/lab/tree/{START_NOTEBOOK}?token={token}\n"
+        "Open that address in your browser. Press Ctrl+C twice to stop.",
+        flush=True,
+    )
+    command = lab_command(port, token)
+    os.execv(command[0], command)
+
+
+def build() -> int:
+    """Regenerate exercises/ and say what changed."""
+    for step in exercises.build():
+        print(step)
+    return 0
+
+
+def check(path: str) -> int:
+    """Check one exercise notebook; exit code 0 only when every question passes."""
+    try:
+        report = grading.check(Path(path))
+    except grading.CheckError as error:
+        print(f"Cannot check {path}: {error}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 0 if report.passed else 1
+
+
+def execute(paths: list[str]) -> int:
+    """Re-execute notebooks in place (outputs stored, volatile metadata stripped)."""
+    for path in paths:
+        try:
+            notebooks.execute(Path(path))
+        except notebooks.NotebookFileError as error:
+            print(f"Cannot execute {path}: {error}", file=sys.stderr)
+            return 2
+        except CellExecutionError as error:
+            print(f"{path}: a cell raised an error; nothing was saved.\n{error}", file=sys.stderr)
+            return 1
+        print(f"{path}: executed and saved.")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, one sub-command per verb."""
+    main_parser = argparse.ArgumentParser(
+        prog="lambda-course", description="A hands-on AWS Lambda course, offline in Jupyter."
+    )
+    verbs = main_parser.add_subparsers(dest="verb", required=True)
+    lab_parser = verbs.add_parser("lab", help="open JupyterLab on the start-here notebook")
+    lab_parser.add_argument("--port", type=int, help=f"default {DEFAULT_PORT}, or a free one")
+    lab_parser.add_argument("--token", help="access token (default: a random one)")
+    verbs.add_parser("build", help="regenerate exercises/ from solutions/")
+    check_parser = verbs.add_parser("check", help="check an exercise notebook")
+    check_parser.add_argument("file")
+    execute_parser = verbs.add_parser("execute", help="re-run notebooks and store outputs")
+    execute_parser.add_argument("files", nargs="+")
+    return main_parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `lambda-course` console script."""
+    args = parser().parse_args(argv)
+    if args.verb == "lab":
+        return lab(args.port, args.token)
+    if args.verb == "build":
+        return build()
+    if args.verb == "check":
+        return check(args.file)
+    return execute(args.files)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
