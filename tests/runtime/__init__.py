@@ -1,0 +1,1 @@
+"""Tests of the local Lambda runtime (course.lab, course.runtime, course.worker)."""

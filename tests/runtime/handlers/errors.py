@@ -1,0 +1,64 @@
+"""Handlers that fail in each way the Lambda runtime reports."""
+
+import os
+import sys
+import time
+
+
+def raise_error(event, context):
+    raise ValueError("something broke")
+
+
+def sleep(event, context):
+    time.sleep(event.get("seconds", 10))
+    return "woke up"
+
+
+def hog_memory(event, context):
+    blocks = [bytearray(1024 * 1024) for _ in range(event.get("mb", 400))]
+    for block in blocks:
+        block[::4096] = b"x" * len(block[::4096])
+    return len(blocks)
+
+
+def unserialisable(event, context):
+    return {1, 2, 3}
+
+
+def exit_cleanly(event, context):
+    sys.exit(3)
+
+
+def hard_exit(event, context):
+    os._exit(1)
+
+
+def fill_tmp(event, context):
+    import tempfile
+
+    path = os.path.join(tempfile.gettempdir(), "big.bin")
+    try:
+        chunk = b"x" * (1024 * 1024)
+        with open(path, "wb") as file:
+            for _ in range(event["bytes"] // len(chunk)):
+                file.write(chunk)
+            file.write(b"x" * (event["bytes"] % len(chunk)))
+    except OSError as exc:
+        return {"written": False, "errno": exc.errno, "tmpdir": tempfile.gettempdir()}
+    return {"written": True, "tmpdir": tempfile.gettempdir()}
+
+
+def big_response(event, context):
+    return "x" * event["bytes"]
+
+
+def echo(event, context):
+    return event
+
+
+def exit_later(event, context):
+    """Ends its own process shortly after returning, between two invocations."""
+    import threading
+
+    threading.Timer(0.1, os._exit, args=(1,)).start()
+    return "bye"
