@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from course import triggers
 from course.async_invocation import EventQueue, current_hop
 from course.facts import fact
 from course.runtime import ExecutionEnvironment, Invocation, Runtime, TooManyRequests
@@ -83,6 +84,7 @@ class Lab:
         self._clients: dict[tuple[str, str], Any] = {}
         self._client_lock = threading.Lock()
         self.stopped = False
+        triggers.install(self)
 
     # -- knobs -------------------------------------------------------------------------
     @property
