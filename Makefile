@@ -34,7 +34,8 @@ format: $(STAMP)
 	$(BIN)/ruff format course tests benchmarks
 
 ## bench: run the speed benchmarks (not part of `make test`).
-bench: $(STAMP)
+bench: $(STAMP) requirements-bench.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(BIN)/python -m benchmarks
 
 clean:

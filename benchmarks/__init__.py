@@ -1,0 +1,1 @@
+"""Speed benchmarks of the course (run with `python -m benchmarks`; not part of the tests)."""
