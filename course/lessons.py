@@ -58,11 +58,12 @@ LESSONS: tuple[Lesson, ...] = (
         "Lambda fundamentals",
         "notebooks/02_lambda_fundamentals.ipynb",
         (
-            "Write, deploy and invoke a handler.",
-            "Read its logs and explain cold and warm starts.",
+            "Write, deploy and invoke a handler; read its event, context and logs.",
+            "Tell synchronous, asynchronous and event-source-mapping invocations apart.",
+            "Measure cold and warm starts, and read errors and timeouts.",
         ),
-        45,
-        PLANNED,
+        60,
+        AVAILABLE,
     ),
     Lesson(
         "03",

@@ -5,7 +5,7 @@ from course import lessons, notebooks
 EXPECTED = [
     ("00", "Start here", "available"),
     ("01", "Serverless concepts", "planned"),
-    ("02", "Lambda fundamentals", "planned"),
+    ("02", "Lambda fundamentals", "available"),
     ("03", "Pricing", "available"),
     ("04", "Integrations and triggers", "planned"),
     ("05", "Security", "planned"),
