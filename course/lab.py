@@ -19,7 +19,10 @@ import logging
 import os
 import sys
 import threading
+import time
 import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -84,6 +87,12 @@ class Lab:
         self._clients: dict[tuple[str, str], Any] = {}
         self._client_lock = threading.Lock()
         self.stopped = False
+        # Trigger families (course.triggers) register what the lab must close on stop().
+        self._clock_s = float(int(time.time()))  # the lab clock: moves only with advance_time
+        self.on_stop: list[Callable[[], None]] = []
+        # Background pollers (course.triggers.event_source_mappings) that wait() drains and
+        # reset() clears: each has wait(timeout) -> bool, a work_done count and reset().
+        self.background: list[Any] = []
         triggers.install(self)
 
     # -- knobs -------------------------------------------------------------------------
@@ -182,17 +191,54 @@ class Lab:
             )
         return arn
 
+    # -- the lab clock (EventBridge schedules) and API Gateway ---------------------------
+    def clock_s(self) -> float:
+        """The lab clock in epoch seconds; it starts at the lab's start and moves only on demand."""
+        return self._clock_s
+
+    def set_clock_s(self, epoch_s: float) -> None:
+        """Move the lab clock forward to `epoch_s` (used while firing schedules)."""
+        self._clock_s = max(self._clock_s, float(epoch_s))
+
+    def now(self) -> datetime:
+        """The lab clock as a UTC datetime."""
+        return datetime.fromtimestamp(self._clock_s, UTC)
+
+    def advance_time(self, seconds: float) -> list[dict]:
+        """Move the lab clock on, firing every EventBridge schedule due meanwhile, in order.
+
+        Waits for the work each firing causes; returns the scheduled events sent.
+        """
+        from course.triggers import eventbridge
+
+        return eventbridge.advance(self, seconds)
+
+    def api_url(self, rest_api_id: str, stage: str) -> str:
+        """The base URL (on 127.0.0.1) where the lab serves stage `stage` of a REST API."""
+        from course.triggers import apigateway
+
+        return apigateway.stage_url(self, rest_api_id, stage)
+
     # -- lifecycle -----------------------------------------------------------------------
     def wait(self, timeout: float | None = 60) -> None:
-        """Block until async invokes, retries and deliveries are all finished."""
-        if not self.events.wait(timeout):
-            raise TimeoutError(f"Background Lambda work still running after {timeout} s.")
+        """Block until async invokes, retries, deliveries and pollers' batches are all finished."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:  # a poller's batch can queue async events and the other way round
+            done = sum(worker.work_done for worker in self.background)
+            for worker in (self.events, *self.background):
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if not worker.wait(left):
+                    raise TimeoutError(f"Background Lambda work still running after {timeout} s.")
+            if self.events.wait(0) and done == sum(w.work_done for w in self.background):
+                return
 
     def reset(self) -> None:
         """Wipe all AWS state in moto and end every execution environment."""
         from moto.moto_api._internal.models import moto_api_backend
 
         self.wait()
+        for worker in self.background:
+            worker.reset()
         self.runtime.reset()
         self.events.dropped.clear()
         self.events.delivered.clear()
@@ -204,6 +250,8 @@ class Lab:
         if self.stopped:
             return
         self.stopped = True
+        for close in reversed(self.on_stop):  # servers and threads started by trigger families
+            close()
         self.events.stop()
         self.runtime.stop()
         self._server.stop()

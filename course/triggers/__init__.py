@@ -9,8 +9,16 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-# Helpers add their module here when it has an `install(lab)`.
-MODULES: tuple[str, ...] = ()
+# Every module with an `install(lab)`, in the order the lab installs them.
+MODULES: tuple[str, ...] = (
+    "notifications",
+    "event_source_mappings",
+    "eventbridge",
+    "logs_subscriptions",
+    "apigateway",
+    "cognito",
+    "catalog",
+)
 
 
 def install(lab: Any) -> None:

@@ -17,6 +17,13 @@ def test_s3_upload_runs_the_handler_which_writes_dynamodb(lab, deploy):
     config = deploy("indexer", "s3_to_dynamodb.handler", env={"TABLE": "uploads"})
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="inbox")
+    boto3.client("lambda").add_permission(  # S3 needs the function's permission, as on AWS
+        FunctionName="indexer",
+        StatementId="s3-invoke",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::inbox",
+    )
     s3.put_bucket_notification_configuration(
         Bucket="inbox",
         NotificationConfiguration={
