@@ -30,6 +30,7 @@ from course.facts import fact
 from course.logs import FunctionLog
 
 POLL_S = 0.01  # how often a running invocation's memory and deadline are checked
+IDLE_EXPIRY_S = 15 * 60.0  # the lab's choice, not an AWS figure: AWS does not publish one
 
 
 @dataclass
@@ -211,7 +212,7 @@ class Runtime:
     def __init__(self, endpoint_url: str, base_env: dict[str, str], account_concurrency: int):
         self.endpoint_url = endpoint_url
         self.account_concurrency = account_concurrency
-        self.idle_expiry_s: float = 15 * 60.0
+        self.idle_expiry_s: float = IDLE_EXPIRY_S
         self.invocations: list[Invocation] = []
         self._root = tempfile.mkdtemp(prefix="lambda-lab-")
         self._base_env = base_env

@@ -3,7 +3,12 @@
 import os
 from pathlib import Path
 
+import pytest
+
+import course.lab
 from course import network_guard
+from course.facts import fact
+from course.runtime import IDLE_EXPIRY_S
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFLINE_DIR = Path(__file__).resolve().parent / "offline"
@@ -13,3 +18,22 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(OFFLINE_DIR), os.environ.get("PYTHONPATH", "")) if p
 )
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def lab():
+    """One lab for the whole test session (course.lab.start() is idempotent)."""
+    running = course.lab.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_lab(request):
+    """Tests that use the lab get it wiped, with its knobs back at their defaults, afterwards."""
+    yield
+    if "lab" in request.fixturenames:
+        lab = request.getfixturevalue("lab")
+        lab.idle_expiry_s = IDLE_EXPIRY_S
+        lab.account_concurrency = fact("concurrency.account_default").value
+        lab.reset()

@@ -1,4 +1,4 @@
-"""One lab for the whole runtime test session, wiped between tests."""
+"""Runtime test helpers: a client without retries and the zoo of handlers (the lab is shared)."""
 
 from __future__ import annotations
 
@@ -8,28 +8,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-import course.lab
-from course.facts import fact
-
 HANDLERS = Path(__file__).parent / "handlers"
 NO_RETRY = Config(retries={"total_max_attempts": 1}, read_timeout=30)
-
-
-@pytest.fixture(scope="session")
-def lab():
-    running = course.lab.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(autouse=True)
-def _clean_lab(request):
-    yield
-    if "lab" in request.fixturenames:
-        lab = request.getfixturevalue("lab")
-        lab.idle_expiry_s = 15 * 60
-        lab.account_concurrency = fact("concurrency.account_default").value
-        lab.reset()
 
 
 @pytest.fixture
