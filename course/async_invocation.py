@@ -13,6 +13,7 @@ import json
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -36,7 +37,7 @@ class EventQueue:
         self._run = run
         self._client = client
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="lambda-async")
-        self._pending = 0
+        self._pending: Counter[str] = Counter()  # unfinished events per function name
         self._idle = threading.Condition()
         self.retry_delays_s: tuple[float, ...] = (0.05, 0.1)  # AWS waits 1 min, then 2 min
         self.throttle_wait_s = 5.0  # AWS keeps retrying throttled events up to the max age
@@ -47,7 +48,7 @@ class EventQueue:
         """Queue one event for `fn`; return its request id (runs in the background)."""
         request_id = str(uuid.uuid4())
         with self._idle:
-            self._pending += 1
+            self._pending[fn.function_name] += 1
         self._pool.submit(self._process, fn, event, hop, request_id, time.time())
         return request_id
 
@@ -66,7 +67,12 @@ class EventQueue:
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every queued event is finished; False if `timeout` s passed first."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+            return self._idle.wait_for(lambda: not self._pending, timeout)
+
+    def pending(self) -> dict[str, int]:
+        """Events queued, running or waiting for a retry, per function name."""
+        with self._idle:
+            return dict(self._pending)
 
     def stop(self) -> None:
         """Stop accepting events; running ones finish."""
@@ -82,7 +88,9 @@ class EventQueue:
         finally:
             _hop.value = None
             with self._idle:
-                self._pending -= 1
+                self._pending[fn.function_name] -= 1
+                if not self._pending[fn.function_name]:
+                    del self._pending[fn.function_name]
                 self._idle.notify_all()
 
     def _attempts(self, fn: Any, event: str, hop: int, request_id: str, received: float) -> None:

@@ -20,6 +20,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -43,6 +44,7 @@ _ENV = {
     "AWS_CONFIG_FILE": os.devnull,
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
+REQUEST_ID_HEADER = "x-amzn-requestid"  # how moto's server spells x-amzn-RequestId
 _ENV_CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 TRUST_POLICY = json.dumps(
     {
@@ -223,22 +225,88 @@ class Lab:
     def wait(self, timeout: float | None = 60) -> None:
         """Block until async invokes, retries, deliveries and pollers' batches are all finished."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        since = len(self.runtime.invocations)
         while True:  # a poller's batch can queue async events and the other way round
             done = sum(worker.work_done for worker in self.background)
             for worker in (self.events, *self.background):
                 left = None if deadline is None else max(0.0, deadline - time.monotonic())
                 if not worker.wait(left):
-                    raise TimeoutError(f"Background Lambda work still running after {timeout} s.")
+                    raise TimeoutError(self._still_pending(timeout, since))
             if self.events.wait(0) and done == sum(w.work_done for w in self.background):
                 return
+
+    def _still_pending(self, timeout: float | None, since: int) -> str:
+        """Why wait() gave up: the work left, what failed meanwhile and what would end it."""
+        ran = self.runtime.invocations[since:]
+        lines = [f"Background Lambda work still running after {timeout} s:"]
+        for name, count in sorted(self.events.pending().items()):
+            lines.append(
+                f"- {count} async event(s) for function {name} are queued, running or waiting "
+                "for a retry."
+            )
+        for mapping in _event_source_mappings():
+            if mapping.enabled:
+                line = self._mapping_pending(mapping, {i.function for i in ran})
+                if line:
+                    lines.append(line)
+        for name in sorted({i.function for i in ran}):
+            failed = [i for i in ran if i.function == name and i.outcome != "success"]
+            if failed:
+                lines.append(
+                    f"- While waiting, function {name} failed {len(failed)} of its "
+                    f"{sum(i.function == name for i in ran)} invocation(s) "
+                    f"(last error: {failed[-1].error_type})."
+                )
+        if len(lines) == 1:
+            lines.append("- a trigger is still delivering events; try again with a longer timeout.")
+        return "\n".join(lines)
+
+    def _mapping_pending(self, mapping: Any, ran: set[str]) -> str | None:
+        """One line on an event source mapping that still has work, or None."""
+        arn, function = mapping.event_source_arn, mapping.function_arn.split(":")[6]
+        service, region, account, source = arn.split(":")[2:6]
+        if service != "sqs":
+            if function not in ran:
+                return None
+            retries = mapping.max_retry_attempts
+            if retries is None:
+                retries = fact("esm.streams.max_retry_attempts_default").value
+            kind = {"dynamodb": "DynamoDB", "kinesis": "Kinesis"}.get(service, service)
+            return (
+                f"- The {kind} stream {arn} is still feeding function {function} "
+                f"(event source mapping {mapping.uuid}). A failed batch is retried until it "
+                f"succeeds or its records expire (MaximumRetryAttempts {retries}; -1 means until "
+                "they expire): fix the handler, set MaximumRetryAttempts or an OnFailure "
+                "destination on the mapping, or delete the mapping."
+            )
+        sqs = self._client("sqs", region)
+        url = sqs.get_queue_url(QueueName=source, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        waiting = int(attributes["ApproximateNumberOfMessages"])
+        in_flight = int(attributes["ApproximateNumberOfMessagesNotVisible"])
+        if waiting + in_flight == 0:
+            return None
+        line = (
+            f"- SQS queue {source} still holds {waiting + in_flight} message(s) for function "
+            f"{function} ({waiting} visible, {in_flight} in flight; event source mapping "
+            f"{mapping.uuid})."
+        )
+        if "RedrivePolicy" not in attributes:
+            line += (
+                " The queue has no redrive policy, so a message whose batch fails comes back "
+                f"after the visibility timeout ({attributes['VisibilityTimeout']} s) and is "
+                "retried forever: fix the handler, give the queue a RedrivePolicy (a "
+                "dead-letter queue and maxReceiveCount), or delete the mapping."
+            )
+        return line
 
     def reset(self) -> None:
         """Wipe all AWS state in moto and end every execution environment."""
         from moto.moto_api._internal.models import moto_api_backend
 
-        self.wait()
-        for worker in self.background:
+        for worker in self.background:  # first, so a batch failing forever cannot block
             worker.reset()
+        self.wait()
         self.runtime.reset()
         self.events.dropped.clear()
         self.events.delivered.clear()
@@ -321,6 +389,18 @@ def zip_source(source: str | Path, handler: str = "app.handler") -> bytes:
             module = handler.rpartition(".")[0].replace(".", "/") or "app"
             archive.writestr(f"{module}.py", str(source))
     return buffer.getvalue()
+
+
+def _event_source_mappings() -> list[Any]:
+    """Every event source mapping in moto, in every account and region."""
+    from moto.awslambda.models import lambda_backends
+
+    return [
+        mapping
+        for regions in list(lambda_backends.values())
+        for backend in list(regions.values())
+        for mapping in backend.list_event_source_mappings("", "")
+    ]
 
 
 def _forget_default_session() -> None:
@@ -420,6 +500,7 @@ def _function_invoke(fn: Any, body: Any, request_headers: Any, response_headers:
         ) from None
     if kind == "DryRun":
         return b""
+    request_id = str(uuid.uuid4())  # AWS returns it as x-amzn-RequestId; logs and DLQ reuse it
     hop = _incoming_hop() + 1
     max_hops = int(fact("invoke.recursion_max_hops").value)
     if hop > max_hops:
@@ -427,23 +508,27 @@ def _function_invoke(fn: Any, body: Any, request_headers: Any, response_headers:
             f"Recursive loop stopped: invocation {hop} of {fn.function_name} in one chain is "
             f"over the limit of {max_hops} (invoke.recursion_max_hops in the facts file)."
         )
-        lab.events.drop(fn, event, "", reason)
+        lab.events.drop(fn, event, request_id, reason)
         if api_call and kind != "Event":
             raise _lambda_error(400, "RecursiveInvocationException", reason)
+        response_headers[REQUEST_ID_HEADER] = request_id
         return b""
     if kind == "Event":
-        lab.events.submit(fn, event, hop)
+        response_headers[REQUEST_ID_HEADER] = lab.events.submit(fn, event, hop)
         return b""
     client_context = None
     if headers.get("x-amz-client-context"):
         client_context = json.loads(base64.b64decode(headers["x-amz-client-context"]))
     try:
-        result = lab.runtime.run(fn, event, client_context=client_context, hop=hop)
+        result = lab.runtime.run(
+            fn, event, client_context=client_context, hop=hop, request_id=request_id
+        )
     except TooManyRequests as exc:
         if not api_call:
-            lab.events.drop(fn, event, "", f"Throttled: {exc}")
+            lab.events.drop(fn, event, request_id, f"Throttled: {exc}")
             return b""
         raise _lambda_error(429, "TooManyRequestsException", str(exc), Reason=exc.reason) from None
+    response_headers[REQUEST_ID_HEADER] = request_id
     response_headers["X-Amz-Executed-Version"] = str(fn.version)
     payload = result.payload
     if len(payload) > _mb_bytes("payload.sync_response_mb"):
@@ -492,8 +577,20 @@ def _response_invoke_async(self: Any) -> tuple[int, dict[str, str], bytes]:
     function_name = unquote(self.path.rstrip("/").rsplit("/", 2)[-2])
     fn = self.backend.get_function(function_name, None)
     headers = {**dict(self.headers), "X-Amz-Invocation-Type": "Event"}
-    fn.invoke(self.body, headers, {})
-    return 202, {"status": "202", "Content-Length": "0"}, b""
+    response_headers: dict[str, str] = {"status": "202", "Content-Length": "0"}
+    fn.invoke(self.body, headers, response_headers)
+    return 202, response_headers, b""
+
+
+def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+    """Replacement for moto's request id stamping: an invoke keeps its invocation's id."""
+    from moto.core.responses import BaseResponse
+
+    request_id = headers.get(REQUEST_ID_HEADER)
+    headers, body = BaseResponse._enrich_response(headers, body)
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
+    return headers, body
 
 
 def _install_patches() -> None:
@@ -508,6 +605,7 @@ def _install_patches() -> None:
     models.LambdaFunction._invoke_lambda = _invoke_lambda
     responses.LambdaResponse.invoke = amz_crc32(_response_invoke)
     responses.LambdaResponse.invoke_async = amz_crc32(_response_invoke_async)
+    responses.LambdaResponse._enrich_response = staticmethod(_enrich_response)
 
     original_create = models.LambdaBackend.create_function
     original_update = models.LambdaBackend.update_function_configuration

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -200,6 +201,13 @@ class _Call:
     logs: str = ""
     response: dict | None = None
     failure: dict | None = None
+    peak_mb: float = 0.0  # the highest resident memory the runtime's poller saw
+
+    def sample_rss(self, env: ExecutionEnvironment) -> float:
+        """Read the worker's resident memory now (MB) and keep the peak."""
+        rss = env.rss_mb()
+        self.peak_mb = max(self.peak_mb, rss)
+        return rss
 
     @property
     def deadline(self) -> float:
@@ -370,11 +378,11 @@ class Runtime:
         if not alive:
             env.kill()
 
-    def _wait_ready(self, env: ExecutionEnvironment, deadline: float) -> dict | None:
+    def _wait_ready(self, env: ExecutionEnvironment, call: _Call) -> dict | None:
         """Wait for the init phase to finish; None when the worker died, ran out of time or
         of memory (the worker is then ended)."""
-        while time.time() < deadline:
-            if env.pid and env.rss_mb() > env.memory_mb:
+        while time.time() < call.deadline:
+            if env.pid and call.sample_rss(env) > env.memory_mb:
                 return None
             if env.conn.poll(POLL_S):
                 try:
@@ -406,7 +414,7 @@ class Runtime:
         try:
             ready: dict | None = {}
             if cold:
-                ready = self._wait_ready(env, call.deadline)
+                ready = self._wait_ready(env, call)
                 call.init_ms = (time.time() - call.start) * 1000
                 env.init_logs = ready["logs"] if ready else ""
                 call.logs = env.init_logs
@@ -453,7 +461,7 @@ class Runtime:
                     call.failure = _exit_error(call.request_id, None)
             elif time.time() >= call.deadline:
                 call.failure = _timeout_error(call.fn, call.request_id)
-            elif env.rss_mb() > env.memory_mb:
+            elif call.sample_rss(env) > env.memory_mb:
                 call.failure = _oom_error(call.request_id)
         if call.response is not None:
             call.logs += call.response.get("logs", "")
@@ -466,7 +474,8 @@ class Runtime:
         """Log the invocation to CloudWatch Logs and the lab's list; build the result."""
         response = call.response or {}
         duration = response.get("duration_ms", (time.time() - call.run_start) * 1000)
-        max_mb = response.get("max_mb", 0)
+        # No answer from the worker (timeout, crash): the peak the runtime's poller saw.
+        max_mb = response.get("max_mb") or math.ceil(call.peak_mb)
         if call.failure is not None:
             error = {k: v for k, v in call.failure.items() if not k.startswith("_")}
             outcome = call.failure["_outcome"]
@@ -474,7 +483,7 @@ class Runtime:
             if outcome == "timeout":
                 duration = float(call.fn.timeout) * 1000
             if outcome == "out_of_memory":
-                max_mb = max(max_mb, env.memory_mb)
+                max_mb = env.memory_mb  # the limit it hit; Lambda never reports more
         elif response["ok"]:
             error, outcome = None, "success"
         else:

@@ -62,3 +62,14 @@ def exit_later(event, context):
 
     threading.Timer(0.1, os._exit, args=(1,)).start()
     return "bye"
+
+
+def hog_then_stop(event, context):
+    """Holds event["mb"] MB, then sleeps past the timeout or ends its own process."""
+    block = bytearray(event["mb"] * 1024 * 1024)
+    block[::4096] = b"x" * len(block[::4096])
+    time.sleep(0.3)  # long enough for the runtime's memory poller to see the peak
+    if event.get("then") == "exit":
+        os._exit(1)
+    time.sleep(10)
+    return len(block)
