@@ -49,9 +49,10 @@ LESSONS: tuple[Lesson, ...] = (
         (
             "Say what 'serverless' means and what you still manage.",
             "Tell when a function is a good fit and when it is not.",
+            "Build a thumbnail pipeline and a users API with sign-up; avoid the recursive trap.",
         ),
         30,
-        PLANNED,
+        AVAILABLE,
     ),
     Lesson(
         "02",
@@ -79,13 +80,14 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "04",
         "Integrations and triggers",
-        "notebooks/04_integrations_triggers.ipynb",
+        "notebooks/04_integrations.ipynb",
         (
-            "Connect S3, SQS, SNS and DynamoDB Streams to a function.",
-            "Read the event each trigger sends.",
+            "Connect S3, SQS, SNS, DynamoDB Streams, Kinesis, EventBridge, CloudWatch Logs, "
+            "API Gateway and Cognito to a function, and read the event each one sends.",
+            "Tell sync, async and poller invocations apart by how they handle errors.",
         ),
-        60,
-        PLANNED,
+        75,
+        AVAILABLE,
     ),
     Lesson(
         "05",

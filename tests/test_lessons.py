@@ -4,10 +4,10 @@ from course import lessons, notebooks
 
 EXPECTED = [
     ("00", "Start here", "available"),
-    ("01", "Serverless concepts", "planned"),
+    ("01", "Serverless concepts", "available"),
     ("02", "Lambda fundamentals", "available"),
     ("03", "Pricing", "available"),
-    ("04", "Integrations and triggers", "planned"),
+    ("04", "Integrations and triggers", "available"),
     ("05", "Security", "planned"),
     ("06", "Configuration and limits", "planned"),
 ]
@@ -31,7 +31,7 @@ def test_readme_shows_the_lesson_map_from_lessons_py():
 
 def test_planned_lessons_are_marked_plainly_and_not_linked():
     table = lessons.markdown_table(from_dir="notebooks")
-    assert "| 01 | Serverless concepts | 30 min | planned (not written yet) |" in table
+    assert "| 05 | Security | 45 min | planned (not written yet) |" in table
     assert "| 03 | [Pricing](03_pricing.ipynb) |" in table
 
 
