@@ -27,9 +27,10 @@ import boto3
 
 import course.lab
 from course.handlers.thumbnail.sizing import thumbnail_size
+from course.integrations import allow_s3
+from course.lab import ACCOUNT_ID
 
 HANDLERS = Path(__file__).parent / "handlers"
-ACCOUNT = "123456789012"  # the lab's (moto's) account id
 
 # The scenario's own settings (not AWS facts).
 MAX_SIDE_PX = 128
@@ -158,7 +159,7 @@ def deploy_thumbnail_function(
     prefix: str = "",
 ) -> str:
     """Step 2: deploy the thumbnail handler with a least-privilege role; return its ARN."""
-    table_arn = f"arn:aws:dynamodb:{course.lab.REGION}:{ACCOUNT}:table/{METADATA_TABLE}"
+    table_arn = f"arn:aws:dynamodb:{course.lab.REGION}:{ACCOUNT_ID}:table/{METADATA_TABLE}"
     role = _role(
         f"{name}-role",
         ["s3:GetObject", "s3:PutObject", "dynamodb:PutItem"],
@@ -174,20 +175,6 @@ def deploy_thumbnail_function(
         name, HANDLERS / "thumbnail", handler="app.handler", env=env, role=role
     )
     return config["FunctionArn"]
-
-
-def allow_s3_to_invoke(function: str, bucket: str) -> None:
-    """Step 3: add the statement that lets S3, for this bucket only, invoke the function."""
-    client = boto3.client("lambda")
-    with contextlib.suppress(client.exceptions.ResourceConflictException):  # already allowed
-        client.add_permission(
-            FunctionName=function,
-            StatementId=f"s3-{bucket}",
-            Action="lambda:InvokeFunction",
-            Principal="s3.amazonaws.com",
-            SourceArn=f"arn:aws:s3:::{bucket}",
-            SourceAccount=ACCOUNT,
-        )
 
 
 def notify_function(bucket: str, function_arn: str, prefix: str = "", suffix: str = "") -> dict:
@@ -207,7 +194,7 @@ def build_thumbnail_pipeline() -> str:
     """All four steps at once; return the function's ARN."""
     create_storage()
     arn = deploy_thumbnail_function()
-    allow_s3_to_invoke(THUMBNAIL_FUNCTION, UPLOADS)
+    allow_s3(THUMBNAIL_FUNCTION, UPLOADS)
     notify_function(UPLOADS, arn)
     return arn
 
@@ -276,7 +263,7 @@ def deploy_user_functions(api_source: str | Path = HANDLERS / "users") -> tuple[
     """The table and the two functions (sign-up triggers, API); return their ARNs."""
     lab = course.lab.start()
     _table(USERS_TABLE, "user_id")
-    table_arn = f"arn:aws:dynamodb:{course.lab.REGION}:{ACCOUNT}:table/{USERS_TABLE}"
+    table_arn = f"arn:aws:dynamodb:{course.lab.REGION}:{ACCOUNT_ID}:table/{USERS_TABLE}"
     env = {"TABLE": USERS_TABLE}
     writer = _role(f"{SIGN_UP_FUNCTION}-role", ["dynamodb:PutItem"], [table_arn])
     reader = _role(f"{API_FUNCTION}-role", ["dynamodb:GetItem"], [table_arn])
@@ -347,7 +334,8 @@ def create_rest_api(function_arn: str, pool_arn: str) -> str:
         f"{function_arn}/invocations",
     )
     apigw.create_deployment(restApiId=api_id, stageName=API_STAGE)
-    _allow(function_arn, "apigateway.amazonaws.com", f"arn:aws:execute-api:*:{ACCOUNT}:{api_id}/*")
+    api_arn = f"arn:aws:execute-api:*:{ACCOUNT_ID}:{api_id}/*"
+    _allow(function_arn, "apigateway.amazonaws.com", api_arn)
     return course.lab.start().api_url(api_id, API_STAGE)
 
 

@@ -10,6 +10,7 @@ read back exactly what each trigger sent (`recorder`).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import urllib.error
 import urllib.request
@@ -17,7 +18,7 @@ from typing import Any
 
 import boto3
 
-ACCOUNT = "123456789012"  # moto's account id
+from course.lab import ACCOUNT_ID
 
 # MODE=ok: succeed. MODE=fail: raise when any record mentions "boom".
 # MODE=partial: report the records that mention "bad" as batchItemFailures.
@@ -92,15 +93,17 @@ def recorder(
 
 # -- S3 -----------------------------------------------------------------------------------
 def allow_s3(function: str, bucket: str) -> None:
-    """Add the resource-based permission S3 needs to invoke `function` for `bucket`."""
-    boto3.client("lambda").add_permission(
-        FunctionName=function,
-        StatementId=f"s3-{bucket}",
-        Action="lambda:InvokeFunction",
-        Principal="s3.amazonaws.com",
-        SourceArn=f"arn:aws:s3:::{bucket}",
-        SourceAccount=ACCOUNT,
-    )
+    """Add the resource-based permission S3 needs to invoke `function` for `bucket` (once)."""
+    client = boto3.client("lambda")
+    with contextlib.suppress(client.exceptions.ResourceConflictException):  # already allowed
+        client.add_permission(
+            FunctionName=function,
+            StatementId=f"s3-{bucket}",
+            Action="lambda:InvokeFunction",
+            Principal="s3.amazonaws.com",
+            SourceArn=f"arn:aws:s3:::{bucket}",
+            SourceAccount=ACCOUNT_ID,
+        )
 
 
 def key_filter(prefix: str | None = None, suffix: str | None = None) -> dict:

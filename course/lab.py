@@ -35,6 +35,7 @@ from course.runtime import ExecutionEnvironment, Invocation, Runtime, TooManyReq
 from course.worker import HOP_HEADER
 
 REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"  # moto's default account: every ARN in the lab has it
 _ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

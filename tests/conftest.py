@@ -37,3 +37,16 @@ def _clean_lab(request):
         lab.idle_expiry_s = IDLE_EXPIRY_S
         lab.account_concurrency = fact("concurrency.account_default").value
         lab.reset()
+
+
+@pytest.fixture
+def verdict(capsys):
+    """verdict(check, answer): run an exercise check and return the one line it printed."""
+
+    def run(check, *answer):
+        check(*answer)
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 1, lines
+        return lines[0]
+
+    return run

@@ -46,7 +46,7 @@ def test_without_the_permission_s3_refuses_the_notification(lab):
 def test_writing_into_the_source_bucket_loops_until_the_recursion_guard(lab):
     arch.create_storage(arch.UPLOADS, arch.UPLOADS)
     arn = arch.deploy_thumbnail_function(thumbnails=arch.UPLOADS, prefix="thumbnails/")
-    arch.allow_s3_to_invoke(arch.THUMBNAIL_FUNCTION, arch.UPLOADS)
+    arch.allow_s3(arch.THUMBNAIL_FUNCTION, arch.UPLOADS)
     arch.notify_function(arch.UPLOADS, arn)
     arch.upload("hills.png", arch.sample_image())
     hops = fact("invoke.recursion_max_hops").value
@@ -60,7 +60,7 @@ def test_writing_into_the_source_bucket_loops_until_the_recursion_guard(lab):
 def test_a_prefix_filter_breaks_the_loop(lab):
     arch.create_storage(arch.UPLOADS, arch.UPLOADS)
     arn = arch.deploy_thumbnail_function(thumbnails=arch.UPLOADS, prefix="thumbnails/")
-    arch.allow_s3_to_invoke(arch.THUMBNAIL_FUNCTION, arch.UPLOADS)
+    arch.allow_s3(arch.THUMBNAIL_FUNCTION, arch.UPLOADS)
     arch.notify_function(arch.UPLOADS, arn, prefix="uploads/")
     arch.upload("uploads/hills.png", arch.sample_image())
     assert len(lab.invocations) == 1

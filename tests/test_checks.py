@@ -1,4 +1,4 @@
-from course.checks import answered, report
+from course.checks import answered, answered_with_handler, report
 
 
 def test_report_passes_with_what_was_checked(capsys):
@@ -17,3 +17,11 @@ def test_placeholder_is_not_an_answer(capsys):
     assert answered("Q3", ..., "total") is False
     assert "Q3 not yet: `total` still holds the placeholder `...`" in capsys.readouterr().out
     assert answered("Q3", 0, "total") is True
+
+
+def test_handler_answers_must_be_code_defining_handler(capsys):
+    assert answered_with_handler("Q4", ..., "source") is False
+    assert answered_with_handler("Q4", {"statusCode": 200}, "source") is False
+    assert "Q4 not yet: `source` should be a string of Python code" in capsys.readouterr().out
+    assert answered_with_handler("Q4", "def handler(event, context):\n    pass\n", "source")
+    assert capsys.readouterr().out == ""

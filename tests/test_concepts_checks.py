@@ -3,7 +3,6 @@ answer, and 'correct' to the right one; Q4-Q6 really run the learner's code in t
 
 import pytest
 
-import course.lab
 from course import services
 from course.checks import concepts as checks
 
@@ -59,22 +58,7 @@ def handler(event, context):
 Q6_WRONG = Q6_RIGHT.replace("json.dumps(item)", "item")  # a dict body: API Gateway says 502
 
 
-@pytest.fixture(scope="module", autouse=True)
-def lab():
-    running = course.lab.running()
-    started = course.lab.start()
-    yield started
-    if running is None:
-        started.stop()
-    else:
-        started.reset()
-
-
-def verdict(capsys, check, answer):
-    check(answer)
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 1, lines
-    return lines[0]
+pytestmark = pytest.mark.usefixtures("lab")  # the shared lab, wiped after each test
 
 
 CASES = [
@@ -88,33 +72,31 @@ CASES = [
 
 @pytest.mark.parametrize("question, check, wrong, right", CASES, ids=[c[0] for c in CASES])
 def test_check_fails_on_placeholder_and_wrong_answer_and_passes_on_the_right_one(
-    capsys, question, check, wrong, right
+    verdict, question, check, wrong, right
 ):
-    assert verdict(capsys, check, ...).startswith(f"{question} not yet: ")
-    assert verdict(capsys, check, wrong).startswith(f"{question} not yet: ")
-    assert verdict(capsys, check, right).startswith(f"{question} correct: ")
+    assert verdict(check, ...).startswith(f"{question} not yet: ")
+    assert verdict(check, wrong).startswith(f"{question} not yet: ")
+    assert verdict(check, right).startswith(f"{question} correct: ")
 
 
-def test_q5_no_filter_loops_and_a_prefix_filter_runs_once(capsys, lab):
+def test_q5_no_filter_loops_and_a_prefix_filter_runs_once(verdict, lab):
     arn = checks.deploy_q5_function()
-    assert verdict(capsys, checks.check_q5, ...).startswith("Q5 not yet: ")
-    line = verdict(capsys, checks.check_q5, q5_notification(arn))
+    assert verdict(checks.check_q5, ...).startswith("Q5 not yet: ")
+    line = verdict(checks.check_q5, q5_notification(arn))
     assert line.startswith("Q5 not yet: ") and "ran 16 times" in line
-    line = verdict(capsys, checks.check_q5, q5_notification(arn, prefix="thumbnails/"))
+    line = verdict(checks.check_q5, q5_notification(arn, prefix="thumbnails/"))
     assert "must still make its thumbnail" in line
-    assert verdict(capsys, checks.check_q5, q5_notification(arn, prefix="uploads/")).startswith(
+    assert verdict(checks.check_q5, q5_notification(arn, prefix="uploads/")).startswith(
         "Q5 correct: "
     )
-    assert verdict(capsys, checks.check_q5, q5_notification(arn, suffix=".png")).startswith(
-        "Q5 not yet: "
-    )
+    assert verdict(checks.check_q5, q5_notification(arn, suffix=".png")).startswith("Q5 not yet: ")
 
 
-def test_table_checks_count_without_naming_the_answer(capsys):
-    line = verdict(capsys, checks.check_q2, Q2_WRONG)
+def test_table_checks_count_without_naming_the_answer(verdict):
+    line = verdict(checks.check_q2, Q2_WRONG)
     assert "4 of 5 are right" in line and "SNS" not in line
-    assert "fill in every" in verdict(capsys, checks.check_q3, {"SQS": ...})
+    assert "fill in every" in verdict(checks.check_q3, {"SQS": ...})
 
 
-def test_q6_a_dict_body_is_a_502(capsys):
-    assert "got HTTP 502" in verdict(capsys, checks.check_q6, Q6_WRONG)
+def test_q6_a_dict_body_is_a_502(verdict):
+    assert "got HTTP 502" in verdict(checks.check_q6, Q6_WRONG)

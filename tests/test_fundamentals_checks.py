@@ -4,7 +4,6 @@ answer, and 'correct' to the right one: the learner's code really runs in the la
 import boto3
 import pytest
 
-import course.lab
 from course.checks import fundamentals as checks
 
 Q1_RIGHT = """
@@ -74,22 +73,7 @@ Q7_WRONG = Q7_RIGHT.replace(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def lab():
-    running = course.lab.running()
-    started = course.lab.start()
-    yield started
-    if running is None:
-        started.stop()
-    else:
-        started.reset()
-
-
-def verdict(capsys, check, answer):
-    check(answer)
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 1, lines
-    return lines[0]
+pytestmark = pytest.mark.usefixtures("lab")  # the shared lab, wiped after each test
 
 
 CASES = [
@@ -104,34 +88,34 @@ CASES = [
 
 @pytest.mark.parametrize("question, check, wrong, right", CASES, ids=[c[0] for c in CASES])
 def test_check_fails_on_placeholder_and_wrong_answer_and_passes_on_the_right_one(
-    capsys, question, check, wrong, right
+    verdict, question, check, wrong, right
 ):
-    assert verdict(capsys, check, ...).startswith(f"{question} not yet: ")
-    assert verdict(capsys, check, wrong).startswith(f"{question} not yet: ")
-    assert verdict(capsys, check, right).startswith(f"{question} correct: ")
+    assert verdict(check, ...).startswith(f"{question} not yet: ")
+    assert verdict(check, wrong).startswith(f"{question} not yet: ")
+    assert verdict(check, right).startswith(f"{question} correct: ")
 
 
-def test_q1_says_why_a_dict_body_is_wrong(capsys):
-    assert "json.dumps" in verdict(capsys, checks.check_q1, Q1_WRONG)
+def test_q1_says_why_a_dict_body_is_wrong(verdict):
+    assert "json.dumps" in verdict(checks.check_q1, Q1_WRONG)
 
 
-def test_q2_says_where_the_client_belongs(capsys):
-    assert "outside the handler" in verdict(capsys, checks.check_q2, Q2_WRONG)
+def test_q2_says_where_the_client_belongs(verdict):
+    assert "outside the handler" in verdict(checks.check_q2, Q2_WRONG)
 
 
-def test_q3_wrong_answer_is_a_real_timeout(capsys):
-    assert "Sandbox.Timedout" in verdict(capsys, checks.check_q3, Q3_WRONG)
+def test_q3_wrong_answer_is_a_real_timeout(verdict):
+    assert "Sandbox.Timedout" in verdict(checks.check_q3, Q3_WRONG)
 
 
-def test_q3_q7_source_must_be_code(capsys):
-    assert "string of Python code" in verdict(capsys, checks.check_q3, 42)
-    assert "string of Python code" in verdict(capsys, checks.check_q7, "print('hi')")
+def test_q3_q7_source_must_be_code(verdict):
+    assert "string of Python code" in verdict(checks.check_q3, 42)
+    assert "string of Python code" in verdict(checks.check_q7, "print('hi')")
 
 
-def test_q6_counts_right_answers_without_naming_them(capsys):
-    line = verdict(capsys, checks.check_q6, Q6_WRONG)
+def test_q6_counts_right_answers_without_naming_them(verdict):
+    line = verdict(checks.check_q6, Q6_WRONG)
     assert "5 of 6 are right" in line and "SQS" not in line
-    assert "fill in every" in verdict(capsys, checks.check_q6, {"SQS": ...})
+    assert "fill in every" in verdict(checks.check_q6, {"SQS": ...})
 
 
 def test_q6_expected_models_come_from_the_facts_file():
@@ -145,17 +129,17 @@ def make_queue(name):
     return url, arn["QueueArn"]
 
 
-def test_q4_dead_letter_queue(capsys, lab):
+def test_q4_dead_letter_queue(verdict, lab):
     url, arn = make_queue("q4-dlq")
-    assert "run the cell that deploys" in verdict(capsys, checks.check_q4, url)
+    assert "run the cell that deploys" in verdict(checks.check_q4, url)
     name = checks.deploy_q4_function()
-    assert verdict(capsys, checks.check_q4, ...).startswith("Q4 not yet: ")
-    assert "QueueUrl" in verdict(capsys, checks.check_q4, "not a queue")
+    assert verdict(checks.check_q4, ...).startswith("Q4 not yet: ")
+    assert "QueueUrl" in verdict(checks.check_q4, "not a queue")
     # Wrong: the queue exists but the function does not send failures to it.
-    assert "DeadLetterConfig" in verdict(capsys, checks.check_q4, url)
+    assert "DeadLetterConfig" in verdict(checks.check_q4, url)
     boto3.client("lambda").update_function_configuration(
         FunctionName=name, DeadLetterConfig={"TargetArn": arn}
     )
-    assert verdict(capsys, checks.check_q4, url).startswith("Q4 correct: ")
+    assert verdict(checks.check_q4, url).startswith("Q4 correct: ")
     failed = [i for i in lab.invocations if i.function == name]
     assert failed and all(i.outcome == "error" for i in failed)

@@ -73,13 +73,6 @@ Q7_RIGHT = {
 }
 
 
-def verdict(capsys, check, *answer):
-    check(*answer)
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 1, lines
-    return lines[0]
-
-
 CASES = [
     ("Q1", checks.check_q1, Q1_WRONG, Q1_RIGHT),
     ("Q3", checks.check_q3, Q3_WRONG, Q3_RIGHT),
@@ -91,20 +84,20 @@ CASES = [
 
 @pytest.mark.parametrize("question, check, wrong, right", CASES, ids=[c[0] for c in CASES])
 def test_check_fails_on_placeholder_and_wrong_answer_and_passes_on_the_right_one(
-    capsys, lab, question, check, wrong, right
+    verdict, lab, question, check, wrong, right
 ):
-    assert verdict(capsys, check, ...).startswith(f"{question} not yet: ")
-    assert verdict(capsys, check, wrong).startswith(f"{question} not yet: ")
-    assert verdict(capsys, check, right).startswith(f"{question} correct: ")
+    assert verdict(check, ...).startswith(f"{question} not yet: ")
+    assert verdict(check, wrong).startswith(f"{question} not yet: ")
+    assert verdict(check, right).startswith(f"{question} correct: ")
 
 
-def test_q1_says_a_raise_retries_the_whole_batch(capsys, lab):
-    assert "retries the whole batch" in verdict(capsys, checks.check_q1, Q1_WRONG)
+def test_q1_says_a_raise_retries_the_whole_batch(verdict, lab):
+    assert "retries the whole batch" in verdict(checks.check_q1, Q1_WRONG)
 
 
-def test_q1_a_partial_answer_without_the_bad_ones_is_not_enough(capsys, lab):
+def test_q1_a_partial_answer_without_the_bad_ones_is_not_enough(verdict, lab):
     lazy = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
-    assert "DLQ" in verdict(capsys, checks.check_q1, lazy)
+    assert "DLQ" in verdict(checks.check_q1, lazy)
 
 
 def configure_q2(filtered: bool) -> str:
@@ -129,39 +122,39 @@ def configure_q2(filtered: bool) -> str:
     return checks.Q2_BUCKET
 
 
-def test_q2_counts_invocations_inside_and_outside_the_filter(capsys, lab):
-    assert verdict(capsys, checks.check_q2, ...).startswith("Q2 not yet: ")
-    assert "create the bucket" in verdict(capsys, checks.check_q2, "l04-q2-missing")
-    line = verdict(capsys, checks.check_q2, configure_q2(filtered=False))
+def test_q2_counts_invocations_inside_and_outside_the_filter(verdict, lab):
+    assert verdict(checks.check_q2, ...).startswith("Q2 not yet: ")
+    assert "create the bucket" in verdict(checks.check_q2, "l04-q2-missing")
+    line = verdict(checks.check_q2, configure_q2(filtered=False))
     assert line.startswith("Q2 not yet: ") and "6 upload(s) invoked" in line
-    assert verdict(capsys, checks.check_q2, configure_q2(filtered=True)).startswith("Q2 correct")
+    assert verdict(checks.check_q2, configure_q2(filtered=True)).startswith("Q2 correct")
 
 
-def test_q2_without_a_notification_says_no_invocation(capsys, lab):
+def test_q2_without_a_notification_says_no_invocation(verdict, lab):
     checks.deploy_q2_function()
     boto3.client("s3").create_bucket(Bucket=checks.Q2_BUCKET)
-    assert "no invocation" in verdict(capsys, checks.check_q2, checks.Q2_BUCKET)
+    assert "no invocation" in verdict(checks.check_q2, checks.Q2_BUCKET)
 
 
-def test_q3_an_invalid_pattern_is_refused_by_eventbridge(capsys, lab):
-    line = verdict(capsys, checks.check_q3, {"source": "com.example.shop"})
+def test_q3_an_invalid_pattern_is_refused_by_eventbridge(verdict, lab):
+    line = verdict(checks.check_q3, {"source": "com.example.shop"})
     assert line.startswith("Q3 not yet: ") and "refused the pattern" in line
 
 
-def test_q5_a_crashing_handler_is_a_502(capsys, lab):
+def test_q5_a_crashing_handler_is_a_502(verdict, lab):
     crash = "def handler(event, context):\n    raise KeyError('id')\n"
-    assert "502" in verdict(capsys, checks.check_q5, crash)
+    assert "502" in verdict(checks.check_q5, crash)
 
 
-def test_q7_models_from_the_catalog_and_attempts_counted_in_the_lab(capsys, lab):
+def test_q7_models_from_the_catalog_and_attempts_counted_in_the_lab(verdict, lab):
     assert checks.expected_q7() == Q7_RIGHT
     attempts = checks.async_attempts()
-    assert verdict(capsys, checks.check_q7, ..., attempts).startswith("Q7 not yet: ")
-    assert "fill in every" in verdict(capsys, checks.check_q7, {"S3": ...}, attempts)
-    line = verdict(capsys, checks.check_q7, {**Q7_RIGHT, "SQS": "async"}, attempts)
+    assert verdict(checks.check_q7, ..., attempts).startswith("Q7 not yet: ")
+    assert "fill in every" in verdict(checks.check_q7, {"S3": ...}, attempts)
+    line = verdict(checks.check_q7, {**Q7_RIGHT, "SQS": "async"}, attempts)
     assert "5 of 6 models are right" in line and "SQS" not in line
-    assert verdict(capsys, checks.check_q7, Q7_RIGHT, 1).startswith("Q7 not yet: ")
-    assert verdict(capsys, checks.check_q7, Q7_RIGHT, attempts).startswith("Q7 correct: ")
+    assert verdict(checks.check_q7, Q7_RIGHT, 1).startswith("Q7 not yet: ")
+    assert verdict(checks.check_q7, Q7_RIGHT, attempts).startswith("Q7 correct: ")
     failed = [i.outcome for i in lab.invocations if i.function == checks.Q7_FUNCTION]
     assert failed[-attempts:] == ["error"] * attempts
 

@@ -31,3 +31,18 @@ def answered(question: str, value: object, name: str) -> bool:
         )
         return False
     return True
+
+
+def answered_with_handler(question: str, source: object, name: str) -> bool:
+    """Print a 'not yet' verdict unless `source` is Python code (a string) defining `handler`."""
+    if not answered(question, source, name):
+        return False
+    if not isinstance(source, str) or "def handler" not in source:
+        report(
+            question,
+            False,
+            f"`{name}` should be a string of Python code that defines `handler`",
+            "put your module's code between triple quotes.",
+        )
+        return False
+    return True

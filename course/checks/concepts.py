@@ -107,7 +107,7 @@ def deploy_q5_function() -> str:
     """Q5 set-up: a thumbnail function writing into its own bucket under thumbnails/."""
     architectures.create_storage(Q5_BUCKET, Q5_BUCKET)
     arn = architectures.deploy_thumbnail_function(Q5_FUNCTION, Q5_BUCKET, Q5_BUCKET, Q5_PREFIX)
-    architectures.allow_s3_to_invoke(Q5_FUNCTION, Q5_BUCKET)
+    architectures.allow_s3(Q5_FUNCTION, Q5_BUCKET)
     return arn
 
 

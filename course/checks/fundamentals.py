@@ -21,7 +21,7 @@ import boto3
 from botocore.config import Config
 
 import course.lab
-from course.checks import answered, report
+from course.checks import answered, answered_with_handler, report
 from course.events import sample_event
 from course.facts import fact
 
@@ -107,21 +107,6 @@ def _invoke(name: str, event: Any) -> Any:
     return payload
 
 
-def _source_ok(question: str, source: object, name: str) -> bool:
-    """The answer is handler source code as a string (and not the placeholder)."""
-    if not answered(question, source, name):
-        return False
-    if not isinstance(source, str) or "def handler" not in source:
-        report(
-            question,
-            False,
-            f"`{name}` should be a string of Python code that defines `handler`",
-            "put your module's code between triple quotes.",
-        )
-        return False
-    return True
-
-
 def _failed(question: str, checked: str, error: Exception) -> None:
     report(question, False, checked, f"your function failed with {error}")
 
@@ -148,7 +133,7 @@ def q1_events() -> list[dict]:
 def check_q1(handler_source: object) -> None:
     """Deploy the Q1 handler, invoke it with two API Gateway events, compare the responses."""
     checked = "your handler's responses to two API Gateway proxy events"
-    if not _source_ok("Q1", handler_source, "handler_source"):
+    if not answered_with_handler("Q1", handler_source, "handler_source"):
         return
     try:
         _fresh("check-q1-api", handler_source)
@@ -169,7 +154,7 @@ def check_q1(handler_source: object) -> None:
 def check_q2(client_source: object) -> None:
     """Deploy the Q2 module, invoke it twice, prove its S3 client was created once, at init."""
     checked = "two invocations in one environment, with the S3 client created at init only"
-    if not _source_ok("Q2", client_source, "client_source"):
+    if not answered_with_handler("Q2", client_source, "client_source"):
         return
     s3 = boto3.client("s3")
     for bucket in ("check-q2-a", "check-q2-b"):
@@ -200,7 +185,7 @@ def check_q3(work_source: object) -> None:
     checked = (
         f"a clean partial result from {len(Q3_BIG['items'])} items under a {timeout_s} s timeout"
     )
-    if not _source_ok("Q3", work_source, "work_source"):
+    if not answered_with_handler("Q3", work_source, "work_source"):
         return
     try:
         _fresh("check-q3-work", work_source, timeout_s=timeout_s)
@@ -272,7 +257,7 @@ def _take_message(sqs: Any, url: str, marker: str) -> bool:
 def check_q5(env_source: object) -> None:
     """Deploy the Q5 handler with two GREETING values; each answer must use the value set."""
     checked = "your handler's message with two different GREETING values"
-    if not _source_ok("Q5", env_source, "env_source"):
+    if not answered_with_handler("Q5", env_source, "env_source"):
         return
     results = []
     try:
@@ -323,7 +308,7 @@ def q7_event(body: bytes) -> dict:
 def check_q7(s3_source: object) -> None:
     """Upload an object with spaces in its key, send its S3 event, compare the handler's answer."""
     checked = "your handler's answer to an S3 event for a key with spaces"
-    if not _source_ok("Q7", s3_source, "s3_source"):
+    if not answered_with_handler("Q7", s3_source, "s3_source"):
         return
     body = uuid.uuid4().hex.encode()
     s3 = boto3.client("s3")

@@ -21,7 +21,7 @@ from botocore.config import Config
 
 import course.lab
 from course import integrations as wire
-from course.checks import answered, report
+from course.checks import answered, answered_with_handler, report
 from course.facts import fact
 from course.triggers import catalog
 
@@ -80,21 +80,6 @@ def _lambda() -> Any:
     return boto3.client("lambda", config=NO_RETRY)
 
 
-def _source_ok(question: str, source: object, name: str) -> bool:
-    """The answer is handler source code as a string (and not the placeholder)."""
-    if not answered(question, source, name):
-        return False
-    if not isinstance(source, str) or "def handler" not in source:
-        report(
-            question,
-            False,
-            f"`{name}` should be a string of Python code that defines `handler`",
-            "put your module's code between triple quotes.",
-        )
-        return False
-    return True
-
-
 def _remove(name: str) -> None:
     """Delete function `name` and its event source mappings, if they exist."""
     client = _lambda()
@@ -147,7 +132,7 @@ def check_q1(sqs_source: object) -> None:
         f"{len(Q1_ORDERS)} orders through an SQS mapping with ReportBatchItemFailures and a "
         f"dead-letter queue after {Q1_MAX_RECEIVES} receives"
     )
-    if not _source_ok("Q1", sqs_source, "sqs_source"):
+    if not answered_with_handler("Q1", sqs_source, "sqs_source"):
         return
     lab = course.lab.start()
     name = "l04-q1-orders"
@@ -246,7 +231,7 @@ def check_q3(pattern: object) -> None:
 def check_q4(presignup_source: object) -> None:
     """Sign up an allowed and a forbidden user in a pool that runs the learner's PreSignUp."""
     checked = "an allowed and a forbidden sign-up in a user pool with your PreSignUp trigger"
-    if not _source_ok("Q4", presignup_source, "presignup_source"):
+    if not answered_with_handler("Q4", presignup_source, "presignup_source"):
         return
     arn = deploy_wrapped("l04-q4-gate", presignup_source)
     idp = boto3.client("cognito-idp")
@@ -293,7 +278,7 @@ def q5_requests() -> list[tuple[str, int, Any]]:
 def check_q5(api_source: object) -> None:
     """Serve the learner's handler at GET /items/{id} and call it over HTTP."""
     checked = "GET /items/{id} over HTTP for a known id, an unknown id and a bad id"
-    if not _source_ok("Q5", api_source, "api_source"):
+    if not answered_with_handler("Q5", api_source, "api_source"):
         return
     lab = course.lab.start()
     create_q5_table()
@@ -329,7 +314,7 @@ def q6_expected(event: dict) -> dict[str, int]:
 def check_q6(stream_source: object) -> None:
     """Map a table's stream to the handler; each batch's answer must count its own records."""
     checked = f"the answers to every batch of a DynamoDB stream (BatchSize {Q6_BATCH_SIZE})"
-    if not _source_ok("Q6", stream_source, "stream_source"):
+    if not answered_with_handler("Q6", stream_source, "stream_source"):
         return
     lab, dynamodb = course.lab.start(), boto3.client("dynamodb")
     name = "l04-q6-counter"
