@@ -141,7 +141,13 @@ class Template:
 
 @dataclass
 class ExecutionEnvironment:
-    """One isolated worker process that runs one invocation at a time."""
+    """One isolated worker process that runs one invocation at a time.
+
+    `tmp_mode` says how its /tmp is capped at the function's ephemeral storage: "tmpfs" (its own
+    /tmp of exactly that size; writes past it fail with ENOSPC, as on AWS) or "rlimit" (the
+    fallback where Linux does not allow the mount: /tmp is the folder `tmp_dir`, found through
+    TMPDIR, and a file write past the budget left fails with EFBIG).
+    """
 
     id: str
     key: str
@@ -157,6 +163,7 @@ class ExecutionEnvironment:
     last_used: float = field(default_factory=time.monotonic)
     busy: bool = False
     invocations: int = 0
+    tmp_mode: str = "rlimit"
 
     def kill(self) -> None:
         """End the worker process and remove its /tmp."""
@@ -179,8 +186,9 @@ class ExecutionEnvironment:
 
     def tmp_used_bytes(self) -> int:
         """Bytes currently stored in this environment's /tmp."""
+        top = f"/proc/{self.pid}/root/tmp" if self.tmp_mode == "tmpfs" else self.tmp_dir
         total = 0
-        for root, _dirs, files in os.walk(self.tmp_dir):
+        for root, _dirs, files in os.walk(top):
             for name in files:
                 with contextlib.suppress(FileNotFoundError):
                     total += os.lstat(os.path.join(root, name)).st_size
@@ -221,8 +229,9 @@ class Runtime:
         self.endpoint_url = endpoint_url
         self.account_concurrency = account_concurrency
         self.idle_expiry_s: float = IDLE_EXPIRY_S
+        self.tmpfs = True  # a real /tmp per environment where Linux allows; False: the fallback
         self.invocations: list[Invocation] = []
-        self._root = tempfile.mkdtemp(prefix="lambda-lab-")
+        self._root = tempfile.mkdtemp(prefix="lambda-lab-", dir=_lab_dir())
         self._base_env = base_env
         self._template = Template(base_env)
         self._lock = threading.Lock()
@@ -294,8 +303,9 @@ class Runtime:
             "TMPDIR": tmp_dir,
             **self._credentials(fn),
         }
-        conn = self._template.fork({"env": env})
-        cap = int(fn.ephemeral_storage) * 1024 * 1024
+        size_mb = int(fn.ephemeral_storage)
+        conn = self._template.fork({"env": env, "tmp_mb": size_mb if self.tmpfs else 0})
+        cap = size_mb * 1024 * 1024
         return ExecutionEnvironment(
             env_id, key, fn.function_name, conn, tmp_dir, cap, int(fn.memory_size), log
         )
@@ -391,7 +401,7 @@ class Runtime:
                     return None
                 if "logs" in message:
                     return message
-                env.pid = message["pid"]
+                env.pid, env.tmp_mode = message["pid"], message["tmp_mode"]
         return None
 
     # -- invoke ------------------------------------------------------------------------
@@ -445,7 +455,9 @@ class Runtime:
             "client_context": client_context,
             "hop": hop,
             "trace_id": f"Root=1-{int(call.start):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
-            "tmp_quota_bytes": env.tmp_cap_bytes - env.tmp_used_bytes(),
+            "tmp_quota_bytes": (
+                None if env.tmp_mode == "tmpfs" else env.tmp_cap_bytes - env.tmp_used_bytes()
+            ),
         }
         call.run_start = time.time()
         try:
@@ -530,6 +542,15 @@ class Runtime:
         self.reset()
         self._template.stop()
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+def _lab_dir() -> str | None:
+    """Where the lab keeps code and files: outside /tmp when possible, since each environment
+    mounts its own /tmp over it (None: the system's temporary folder)."""
+    default = os.path.realpath(tempfile.gettempdir())
+    if default != "/tmp" and not default.startswith("/tmp/"):
+        return None
+    return "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
 
 
 def _invoked_arn(fn: Any) -> str:

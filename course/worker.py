@@ -26,6 +26,8 @@ from typing import Any
 
 HOP_HEADER = "x-course-lambda-hop"  # carries the recursion hop count to the lab
 _PR_SET_PDEATHSIG = 1
+_CLONE_NEWNS, _CLONE_NEWUSER = 0x00020000, 0x10000000
+_MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
 
 
 class _CognitoIdentity:
@@ -216,6 +218,44 @@ class _InitError(Exception):
         self.error = _error(error_type, message, trace)
 
 
+def _under_tmp(paths: list[str]) -> bool:
+    """Whether any of `paths` lives in the host's /tmp, which a private /tmp mount would hide."""
+    real = [os.path.realpath(path) for path in paths if path]
+    return any(path == "/tmp" or path.startswith("/tmp/") for path in real)
+
+
+def _mount_private_tmp(size_mb: int) -> bool:
+    """Give this environment its own /tmp: a tmpfs of `size_mb` MB, as on AWS.
+
+    The mount lives in a new mount namespace (made private first, so nothing reaches the host)
+    and disappears with this process. Without root, a user namespace that keeps our uid is
+    made first. Returns False where Linux does not allow it; /tmp is then the host's.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        unshare, mount = libc.unshare, libc.mount
+    except (OSError, AttributeError):
+        return False  # not Linux
+    uid, gid = os.getuid(), os.getgid()
+    if unshare(_CLONE_NEWNS) != 0:
+        if unshare(_CLONE_NEWUSER | _CLONE_NEWNS) != 0:
+            return False
+        try:
+            for name, line in (
+                ("setgroups", "deny"),
+                ("uid_map", f"{uid} {uid} 1"),
+                ("gid_map", f"{gid} {gid} 1"),
+            ):
+                with open(f"/proc/self/{name}", "w") as file:
+                    file.write(line)
+        except OSError:
+            return False
+    if mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        return False
+    options = f"size={size_mb}m,mode=1777".encode()
+    return mount(b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
+
+
 def _set_tmp_quota(limit: int | None) -> None:
     """Cap file writes at the remaining /tmp budget (RLIMIT_FSIZE, so writes fail with EFBIG)."""
     import resource
@@ -270,11 +310,16 @@ def _warm_up() -> None:
 
 def _run_environment(fd: int, spec: dict) -> None:
     global _current_environment
-    _die_with_parent()
+    env = spec["env"]
+    reads = [env["LAMBDA_TASK_ROOT"], sys.prefix, sys.base_prefix, *sys.path]
+    private = spec["tmp_mb"] and not _under_tmp(reads) and _mount_private_tmp(spec["tmp_mb"])
+    tmp_mode = "tmpfs" if private else "rlimit"
+    _die_with_parent()  # after the namespaces: a credential change may clear this setting
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     conn = Connection(fd)
-    env = spec["env"]
+    if tmp_mode == "tmpfs":
+        env["TMPDIR"] = "/tmp"
     os.environ.clear()
     os.environ.update(env)
     os.chdir(env["LAMBDA_TASK_ROOT"])
@@ -287,7 +332,8 @@ def _run_environment(fd: int, spec: dict) -> None:
     environment = Environment(conn, env)
     root.addHandler(environment.log_handler)
     _current_environment = environment
-    conn.send_bytes(json.dumps({"pid": os.getpid()}).encode())  # so the lab can stop init
+    hello = {"pid": os.getpid(), "tmp_mode": tmp_mode}  # the pid lets the lab stop init
+    conn.send_bytes(json.dumps(hello).encode())
     conn.send_bytes(json.dumps({"logs": environment.init()}).encode())
     environment.serve()
 

@@ -49,16 +49,6 @@ def test_memory_over_the_limit_is_out_of_memory(lab, lam, deploy):
     assert lab.invocations[1].cold
 
 
-def test_tmp_is_capped_at_the_ephemeral_storage(lam, deploy):
-    deploy("tmp", "errors.fill_tmp", EphemeralStorage={"Size": 512})
-    small = call(lam, "tmp", {"bytes": 1024})[1]
-    assert small["written"] is True
-    assert small["tmpdir"] != "/tmp"
-    too_big = call(lam, "tmp", {"bytes": 513 * 1024 * 1024})[1]
-    assert too_big["written"] is False
-    assert too_big["errno"] == 27  # EFBIG: the write went past the /tmp budget
-
-
 @pytest.mark.parametrize(
     ("source", "error_type", "message"),
     [

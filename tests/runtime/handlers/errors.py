@@ -33,21 +33,6 @@ def hard_exit(event, context):
     os._exit(1)
 
 
-def fill_tmp(event, context):
-    import tempfile
-
-    path = os.path.join(tempfile.gettempdir(), "big.bin")
-    try:
-        chunk = b"x" * (1024 * 1024)
-        with open(path, "wb") as file:
-            for _ in range(event["bytes"] // len(chunk)):
-                file.write(chunk)
-            file.write(b"x" * (event["bytes"] % len(chunk)))
-    except OSError as exc:
-        return {"written": False, "errno": exc.errno, "tmpdir": tempfile.gettempdir()}
-    return {"written": True, "tmpdir": tempfile.gettempdir()}
-
-
 def big_response(event, context):
     return "x" * event["bytes"]
 
