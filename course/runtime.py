@@ -10,6 +10,7 @@ account limit throttle with TooManyRequestsException, as on AWS.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import math
 import os
@@ -31,6 +32,7 @@ from course.facts import fact
 from course.logs import FunctionLog
 
 POLL_S = 0.01  # how often a running invocation's memory and deadline are checked
+LAB_PREFIX = "lambda-lab-"  # a lab's folder: lambda-lab-<owner pid>-<random>
 IDLE_EXPIRY_S = 15 * 60.0  # the lab's choice, not an AWS figure: AWS does not publish one
 
 
@@ -231,7 +233,9 @@ class Runtime:
         self.idle_expiry_s: float = IDLE_EXPIRY_S
         self.tmpfs = True  # a real /tmp per environment where Linux allows; False: the fallback
         self.invocations: list[Invocation] = []
-        self._root = tempfile.mkdtemp(prefix="lambda-lab-", dir=_lab_dir())
+        parent = _lab_dir()
+        _remove_abandoned_labs(parent)
+        self._root = tempfile.mkdtemp(prefix=f"{LAB_PREFIX}{os.getpid()}-", dir=parent)
         self._base_env = base_env
         self._template = Template(base_env)
         self._lock = threading.Lock()
@@ -542,6 +546,14 @@ class Runtime:
         self.reset()
         self._template.stop()
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+def _remove_abandoned_labs(parent: str | None) -> None:
+    """Delete the folders of labs whose process died without stop() (a killed kernel, say)."""
+    for path in glob.glob(os.path.join(parent or tempfile.gettempdir(), f"{LAB_PREFIX}*-*")):
+        pid = os.path.basename(path)[len(LAB_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}") and os.path.isdir("/proc/self"):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _lab_dir() -> str | None:
