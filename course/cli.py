@@ -18,7 +18,9 @@ from typing import NoReturn
 
 from nbclient.exceptions import CellExecutionError
 
-from course import exercises, grading, notebooks
+from course import grading
+from course.grading import exercises
+from course.lessons import notebooks
 
 START_NOTEBOOK = "notebooks/00_start_here.ipynb"
 DEFAULT_PORT = 8888

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 import course.lab
-from course import network_guard
 from course.facts import fact
-from course.runtime import IDLE_EXPIRY_S
+from course.lab import network_guard
+from course.lab.runtime import IDLE_EXPIRY_S
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFLINE_DIR = Path(__file__).resolve().parent / "offline"
@@ -30,13 +30,17 @@ def lab():
 
 @pytest.fixture(autouse=True)
 def _clean_lab(request):
-    """Tests that use the lab get it wiped, with its knobs back at their defaults, afterwards."""
-    yield
+    """Tests that use the lab get it wiped, with its knobs at their defaults, before they run.
+
+    Before, not after: tests that drive moto without the fixture (the control-plane tests) also
+    run functions in the lab's runtime, and the next lab test must not see their invocations.
+    """
     if "lab" in request.fixturenames:
         lab = request.getfixturevalue("lab")
         lab.idle_expiry_s = IDLE_EXPIRY_S
         lab.account_concurrency = fact("concurrency.account_default").value
         lab.reset()
+    yield
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from course import cli, notebooks
+from course import cli
+from course.lessons import notebooks
 
 RESOURCES = Path(__file__).parent / "resources"
 NAME = "01_demo_exercises.ipynb"

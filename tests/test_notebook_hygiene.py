@@ -7,7 +7,8 @@ import sys
 import nbformat
 import pytest
 
-from course import exercises, notebooks
+from course.grading import exercises
+from course.lessons import notebooks
 
 ROOT = notebooks.ROOT
 EXECUTED = sorted((ROOT / "notebooks").glob("*.ipynb")) + exercises.sources()

@@ -3,7 +3,7 @@
 import re
 import tomllib
 
-from course import notebooks
+from course.lessons import notebooks
 
 ROOT = notebooks.ROOT
 

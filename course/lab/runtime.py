@@ -1,0 +1,588 @@
+"""Execution environments: where each Lambda invocation really runs, with AWS's limits.
+
+An execution environment is a worker process forked from a template process that has the
+runtime and boto3 preloaded. It is created on a cold start, reused while warm, and ended
+after a crash, a timeout, running out of memory, a code or configuration change, or an idle
+expiry. Concurrent invocations get separate environments; reserved concurrency and the
+account limit throttle with TooManyRequestsException, as on AWS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from course.facts import fact
+from course.lab.invocation import Invocation
+from course.lab.logs import FunctionLog
+
+POLL_S = 0.01  # how often a running invocation's memory and deadline are checked
+LAB_PREFIX = "lambda-lab-"  # a lab's folder: lambda-lab-<owner pid>-<random>
+IDLE_EXPIRY_S = 15 * 60.0  # the lab's choice, not an AWS figure: AWS does not publish one
+
+
+@dataclass
+class Result:
+    """What one run of a handler produced: the payload and, on failure, the error type."""
+
+    payload: bytes
+    error_type: str | None
+    log_text: str
+    invocation: Invocation
+
+
+class TooManyRequests(Exception):
+    """The invocation was throttled: no concurrency was left for it."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def billed_ms(duration_ms: float) -> int:
+    """Billed duration: the duration rounded up to the billing granularity from the facts."""
+    step = int(fact("pricing.billing_granularity_ms").value)
+    return max(step, -(-int(duration_ms * 1000) // (step * 1000)) * step)
+
+
+def _fingerprint(fn: Any) -> str:
+    """Everything whose change makes AWS start fresh execution environments."""
+    return json.dumps(
+        [
+            fn.function_arn,
+            str(fn.version),
+            fn.code_sha_256,
+            fn.handler,
+            fn.run_time,
+            fn.memory_size,
+            fn.timeout,
+            fn.ephemeral_storage,
+            fn.role,
+            fn.environment_vars,
+            fn.last_modified,  # differs when moto's state was reset and the function re-created
+        ],
+        sort_keys=True,
+        default=str,
+    )
+
+
+class Template:
+    """The template ("zygote") process: boto3 preloaded once, forks execution environments."""
+
+    def __init__(self, env: dict[str, str]):
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "course.lab.worker", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self._lock = threading.Lock()
+        self._control.settimeout(60)
+        self._ready = False  # the template warms up in the background while the lab starts
+
+    def fork(self, spec: dict) -> Connection:
+        """Start one execution environment and return its message channel."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        with self._lock:
+            if not self._ready:
+                if self._control.recv(16) != b"ready\n":
+                    raise RuntimeError("The Lambda runtime template process failed to start.")
+                self._ready = True
+            socket.send_fds(self._control, [json.dumps(spec).encode()], [theirs.fileno()])
+        theirs.close()
+        return Connection(ours.detach())
+
+    def stop(self) -> None:
+        """End the template and, with it, every environment it forked."""
+        self._control.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+@dataclass
+class ExecutionEnvironment:
+    """One isolated worker process that runs one invocation at a time.
+
+    `tmp_mode` says how its /tmp is capped at the function's ephemeral storage: "tmpfs" (its own
+    /tmp of exactly that size; writes past it fail with ENOSPC, as on AWS) or "rlimit" (the
+    fallback where Linux does not allow the mount: /tmp is the folder `tmp_dir`, found through
+    TMPDIR, and a file write past the budget left fails with EFBIG).
+    """
+
+    id: str
+    key: str
+    function_name: str
+    conn: Connection
+    tmp_dir: str
+    tmp_cap_bytes: int
+    memory_mb: int
+    log: FunctionLog
+    pid: int = 0
+    init_logs: str = ""
+    init_ms: float | None = None
+    last_used: float = field(default_factory=time.monotonic)
+    busy: bool = False
+    invocations: int = 0
+    tmp_mode: str = "rlimit"
+
+    def kill(self) -> None:
+        """End the worker process and remove its /tmp."""
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        self.conn.close()
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    def rss_mb(self) -> float:
+        """Current resident memory of the worker in MB (0 when it is gone)."""
+        try:
+            with open(f"/proc/{self.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+        return 0.0
+
+    def tmp_used_bytes(self) -> int:
+        """Bytes currently stored in this environment's /tmp."""
+        top = f"/proc/{self.pid}/root/tmp" if self.tmp_mode == "tmpfs" else self.tmp_dir
+        total = 0
+        for root, _dirs, files in os.walk(top):
+            for name in files:
+                with contextlib.suppress(FileNotFoundError):
+                    total += os.lstat(os.path.join(root, name)).st_size
+        return total
+
+
+@dataclass
+class _Call:
+    """The state of one invocation while it runs."""
+
+    fn: Any
+    request_id: str
+    invocation_type: str
+    start: float
+    event: str
+    init_ms: float | None = None
+    run_start: float = 0.0
+    logs: str = ""
+    response: dict | None = None
+    failure: dict | None = None
+    peak_mb: float = 0.0  # the highest resident memory the runtime's poller saw
+
+    def sample_rss(self, env: ExecutionEnvironment) -> float:
+        """Read the worker's resident memory now (MB) and keep the peak."""
+        rss = env.rss_mb()
+        self.peak_mb = max(self.peak_mb, rss)
+        return rss
+
+    @property
+    def deadline(self) -> float:
+        return self.start + float(self.fn.timeout)
+
+
+class Runtime:
+    """All execution environments of the lab, the concurrency limits and the invocation log."""
+
+    def __init__(self, endpoint_url: str, base_env: dict[str, str], account_concurrency: int):
+        self.endpoint_url = endpoint_url
+        self.account_concurrency = account_concurrency
+        self.idle_expiry_s: float = IDLE_EXPIRY_S
+        self.tmpfs = True  # a real /tmp per environment where Linux allows; False: the fallback
+        self.invocations: list[Invocation] = []
+        parent = _lab_dir()
+        _remove_abandoned_labs(parent)
+        self._root = tempfile.mkdtemp(prefix=f"{LAB_PREFIX}{os.getpid()}-", dir=parent)
+        self._base_env = base_env
+        self._template = Template(base_env)
+        self._lock = threading.Lock()
+        self._environments: list[ExecutionEnvironment] = []
+        self._code_lock = threading.Lock()
+
+    # -- environments -------------------------------------------------------------------
+    def _code_dir(self, fn: Any) -> str:
+        path = os.path.join(self._root, "code", fn.code_sha_256.replace("/", "_") or "empty")
+        with self._code_lock:
+            if not os.path.isdir(path):
+                partial = path + ".partial"
+                shutil.rmtree(partial, ignore_errors=True)
+                os.makedirs(partial)
+                if fn.code_bytes:
+                    import io
+
+                    with zipfile.ZipFile(io.BytesIO(fn.code_bytes)) as archive:
+                        archive.extractall(partial)
+                os.rename(partial, path)
+        return path
+
+    def _credentials(self, fn: Any) -> dict[str, str]:
+        from moto.sts.models import sts_backends
+        from moto.utilities.utils import get_partition
+
+        backend = sts_backends[fn.account_id][get_partition(fn.region)]
+        role = backend.assume_role(
+            region_name=fn.region,
+            role_session_name=fn.function_name,
+            role_arn=fn.role,
+            policy="",
+            duration=3600,
+            external_id="",
+        )
+        return {
+            "AWS_ACCESS_KEY_ID": role.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": role.secret_access_key,
+            "AWS_SESSION_TOKEN": role.session_token,
+        }
+
+    def _create(self, fn: Any, key: str) -> ExecutionEnvironment:
+        env_id = uuid.uuid4().hex
+        tmp_dir = os.path.join(self._root, "tmp", env_id)
+        os.makedirs(tmp_dir)
+        log = FunctionLog(fn, env_id)
+        task_root = self._code_dir(fn)
+        env = {
+            "PATH": self._base_env.get("PATH", "/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "PYTHONPATH": self._base_env.get("PYTHONPATH", ""),
+            **{k: str(v) for k, v in (fn.environment_vars or {}).items()},
+            "_HANDLER": fn.handler or "",
+            "LAMBDA_TASK_ROOT": task_root,
+            "LAMBDA_RUNTIME_DIR": os.path.dirname(os.path.abspath(__file__)),
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.run_time}",
+            "AWS_REGION": fn.region,
+            "AWS_DEFAULT_REGION": fn.region,
+            "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
+            "AWS_LAMBDA_FUNCTION_VERSION": str(fn.version),
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": log.group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": log.stream,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "TMPDIR": tmp_dir,
+            **self._credentials(fn),
+        }
+        size_mb = int(fn.ephemeral_storage)
+        conn = self._template.fork({"env": env, "tmp_mb": size_mb if self.tmpfs else 0})
+        cap = size_mb * 1024 * 1024
+        return ExecutionEnvironment(
+            env_id, key, fn.function_name, conn, tmp_dir, cap, int(fn.memory_size), log
+        )
+
+    def _reserved(self, fn: Any) -> int | None:
+        from moto.awslambda.models import lambda_backends
+
+        backend = lambda_backends[fn.account_id][fn.region]
+        latest = backend.get_function(fn.function_name)
+        value = latest.reserved_concurrency
+        return None if value is None else int(value)
+
+    def _unreserved_pool(self, fn: Any) -> int:
+        from moto.awslambda.models import lambda_backends
+
+        backend = lambda_backends[fn.account_id][fn.region]
+        reserved = sum(int(f.reserved_concurrency or 0) for f in backend.list_functions())
+        return self.account_concurrency - reserved
+
+    def _acquire(self, fn: Any) -> tuple[ExecutionEnvironment, bool]:
+        """A free warm environment for `fn`, or a new one (cold), or TooManyRequests."""
+        key = _fingerprint(fn)
+        prefix = json.dumps([fn.function_arn, str(fn.version)])[:-1]
+        now = time.monotonic()
+        stale: list[ExecutionEnvironment] = []
+        with self._lock:
+            for env in list(self._environments):
+                expired = now - env.last_used > self.idle_expiry_s
+                outdated = env.key != key and env.key.startswith(prefix)
+                if not env.busy and (expired or outdated):
+                    self._environments.remove(env)
+                    stale.append(env)
+            warm = next((e for e in self._environments if e.key == key and not e.busy), None)
+            if warm is not None:
+                warm.busy = True
+        for env in stale:
+            env.kill()
+        if warm is not None:
+            return warm, False
+        with self._lock:
+            self._check_concurrency(fn)
+            env = self._create(fn, key)
+            env.busy = True
+            self._environments.append(env)
+        return env, True
+
+    def _check_concurrency(self, fn: Any) -> None:
+        busy = [e for e in self._environments if e.busy]
+        reserved = self._reserved(fn)
+        if reserved is not None:
+            if sum(e.function_name == fn.function_name for e in busy) >= reserved:
+                raise TooManyRequests(
+                    "ReservedFunctionConcurrentInvocationLimitExceeded",
+                    f"Rate Exceeded. Function {fn.function_name} has a reserved concurrency "
+                    f"of {reserved}, and {reserved} invocations are already running.",
+                )
+            return
+        from moto.awslambda.models import lambda_backends
+
+        backend = lambda_backends[fn.account_id][fn.region]
+        reserved_names = {
+            f.function_name for f in backend.list_functions() if f.reserved_concurrency is not None
+        }
+        unreserved_busy = sum(e.function_name not in reserved_names for e in busy)
+        pool = self._unreserved_pool(fn)
+        if unreserved_busy >= pool:
+            raise TooManyRequests(
+                "ConcurrentInvocationLimitExceeded",
+                f"Rate Exceeded. The account's unreserved concurrency of {pool} concurrent "
+                f"executions (account limit {self.account_concurrency}, "
+                "concurrency.account_default in the facts file) is in use.",
+            )
+
+    def _release(self, env: ExecutionEnvironment, alive: bool) -> None:
+        with self._lock:
+            env.busy = False
+            env.last_used = time.monotonic()
+            if not alive and env in self._environments:
+                self._environments.remove(env)
+        if not alive:
+            env.kill()
+
+    def _wait_ready(self, env: ExecutionEnvironment, call: _Call) -> dict | None:
+        """Wait for the init phase to finish; None when the worker died, ran out of time or
+        of memory (the worker is then ended)."""
+        while time.time() < call.deadline:
+            if env.pid and call.sample_rss(env) > env.memory_mb:
+                return None
+            if env.conn.poll(POLL_S):
+                try:
+                    message = json.loads(env.conn.recv_bytes())
+                except (EOFError, OSError):
+                    return None
+                if "logs" in message:
+                    return message
+                env.pid, env.tmp_mode = message["pid"], message["tmp_mode"]
+        return None
+
+    # -- invoke ------------------------------------------------------------------------
+    def run(
+        self,
+        fn: Any,
+        event: str,
+        *,
+        invocation_type: str = "RequestResponse",
+        client_context: dict | None = None,
+        hop: int = 1,
+        request_id: str | None = None,
+    ) -> Result:
+        """Run one invocation of `fn` with `event` (JSON text) in an execution environment."""
+        env, cold = self._acquire(fn)
+        now = time.time()
+        call = _Call(
+            fn, request_id or str(uuid.uuid4()), invocation_type, now, event, run_start=now
+        )
+        try:
+            ready: dict | None = {}
+            if cold:
+                ready = self._wait_ready(env, call)
+                call.init_ms = (time.time() - call.start) * 1000
+                env.init_logs = ready["logs"] if ready else ""
+                call.logs = env.init_logs
+            if ready is None:
+                call.failure = self._init_failure(env, call)
+            else:
+                self._execute(env, call, client_context, hop)
+            return self._record(env, call, cold)
+        finally:
+            self._release(env, alive=call.failure is None)
+
+    def _init_failure(self, env: ExecutionEnvironment, call: _Call) -> dict:
+        if time.time() >= call.deadline:
+            return _timeout_error(call.fn, call.request_id)
+        if env.rss_mb() > env.memory_mb:
+            return _oom_error(call.request_id)
+        return _exit_error(call.request_id, None)
+
+    def _execute(
+        self, env: ExecutionEnvironment, call: _Call, client_context: dict | None, hop: int
+    ) -> None:
+        """Send the event to the worker and wait for its answer, enforcing the limits."""
+        message = {
+            "request_id": call.request_id,
+            "event": call.event,
+            "deadline": call.deadline,
+            "invoked_function_arn": _invoked_arn(call.fn),
+            "client_context": client_context,
+            "hop": hop,
+            "trace_id": f"Root=1-{int(call.start):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+            "tmp_quota_bytes": (
+                None if env.tmp_mode == "tmpfs" else env.tmp_cap_bytes - env.tmp_used_bytes()
+            ),
+        }
+        call.run_start = time.time()
+        try:
+            env.conn.send_bytes(json.dumps(message).encode())
+        except OSError:  # the worker ended on its own since its last invocation
+            call.failure = _exit_error(call.request_id, None)
+            return
+        while call.response is None and call.failure is None:
+            if env.conn.poll(POLL_S):
+                try:
+                    call.response = json.loads(env.conn.recv_bytes())
+                except (EOFError, OSError):
+                    call.failure = _exit_error(call.request_id, None)
+            elif time.time() >= call.deadline:
+                call.failure = _timeout_error(call.fn, call.request_id)
+            elif call.sample_rss(env) > env.memory_mb:
+                call.failure = _oom_error(call.request_id)
+        if call.response is not None:
+            call.logs += call.response.get("logs", "")
+            if "exit" in call.response:
+                call.failure = _exit_error(call.request_id, call.response["exit"])
+            elif call.response.get("max_mb", 0) > env.memory_mb:
+                call.failure = _oom_error(call.request_id)
+
+    def _record(self, env: ExecutionEnvironment, call: _Call, cold: bool) -> Result:
+        """Log the invocation to CloudWatch Logs and the lab's list; build the result."""
+        response = call.response or {}
+        duration = response.get("duration_ms", (time.time() - call.run_start) * 1000)
+        # No answer from the worker (timeout, crash): the peak the runtime's poller saw.
+        max_mb = response.get("max_mb") or math.ceil(call.peak_mb)
+        if call.failure is not None:
+            error = {k: v for k, v in call.failure.items() if not k.startswith("_")}
+            outcome = call.failure["_outcome"]
+            call.logs += call.failure["_log"] + "\n"
+            if outcome == "timeout":
+                duration = float(call.fn.timeout) * 1000
+            if outcome == "out_of_memory":
+                max_mb = env.memory_mb  # the limit it hit; Lambda never reports more
+        elif response["ok"]:
+            error, outcome = None, "success"
+        else:
+            error, outcome = response["error"], "error"
+        invocation = Invocation(
+            function=call.fn.function_name,
+            version=str(call.fn.version),
+            request_id=call.request_id,
+            start=call.start,
+            duration_ms=round(duration, 2),
+            billed_duration_ms=billed_ms(duration),
+            memory_size_mb=env.memory_mb,
+            max_memory_used_mb=max_mb,
+            cold=cold,
+            init_duration_ms=None if call.init_ms is None else round(call.init_ms, 2),
+            environment_id=env.id,
+            outcome=outcome,
+            invocation_type=call.invocation_type,
+            error_type=error["errorType"] if error else None,
+        )
+        log_text = env.log.write_invocation(invocation, call.logs)
+        env.invocations += 1
+        with self._lock:
+            self.invocations.append(invocation)
+        payload = json.dumps(error) if error else response["payload"]
+        return Result(payload.encode(), invocation.error_type, log_text, invocation)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def environments(self) -> list[ExecutionEnvironment]:
+        """The execution environments alive right now."""
+        with self._lock:
+            return list(self._environments)
+
+    def reset(self) -> None:
+        """End every execution environment and forget the recorded invocations."""
+        with self._lock:
+            envs, self._environments = self._environments, []
+            self.invocations.clear()
+        for env in envs:
+            env.kill()
+
+    def stop(self) -> None:
+        """End every environment and the template process, and remove the lab's files."""
+        self.reset()
+        self._template.stop()
+        shutil.rmtree(self._root, ignore_errors=True)
+
+
+def _remove_abandoned_labs(parent: str | None) -> None:
+    """Delete the folders of labs whose process died without stop() (a killed kernel, say)."""
+    for path in glob.glob(os.path.join(parent or tempfile.gettempdir(), f"{LAB_PREFIX}*-*")):
+        pid = os.path.basename(path)[len(LAB_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}") and os.path.isdir("/proc/self"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _lab_dir() -> str | None:
+    """Where the lab keeps code and files: outside /tmp when possible, since each environment
+    mounts its own /tmp over it (None: the system's temporary folder)."""
+    default = os.path.realpath(tempfile.gettempdir())
+    if default != "/tmp" and not default.startswith("/tmp/"):
+        return None
+    return "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
+
+
+def _invoked_arn(fn: Any) -> str:
+    version = str(fn.version)
+    if version == "$LATEST" or fn.function_arn.endswith(f":{version}"):
+        return fn.function_arn
+    return f"{fn.function_arn}:{version}"
+
+
+def _timeout_error(fn: Any, request_id: str) -> dict:
+    text = f"Task timed out after {float(fn.timeout):.2f} seconds"
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {request_id} Error: {text}",
+        "_outcome": "timeout",
+        "_log": f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}Z {request_id} {text}",
+    }
+
+
+def _oom_error(request_id: str) -> dict:
+    text = "Runtime exited with error: signal: killed"
+    return {
+        "errorType": "Runtime.OutOfMemory",
+        "errorMessage": f"RequestId: {request_id} Error: {text}",
+        "_outcome": "out_of_memory",
+        "_oom": True,
+        "_log": f"RequestId: {request_id} Error: {text}\nRuntime.OutOfMemory",
+    }
+
+
+def _exit_error(request_id: str, code: int | None) -> dict:
+    text = (
+        "Runtime exited without providing a reason"
+        if code is None
+        else f"Runtime exited with error: exit status {code}"
+    )
+    return {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {request_id} Error: {text}",
+        "_outcome": "exit",
+        "_log": f"RequestId: {request_id} Error: {text}\nRuntime.ExitError",
+    }

@@ -1,0 +1,369 @@
+"""The Lambda runtime inside a worker process: the bootstrap that loads and runs a handler.
+
+`python -m course.lab.worker` starts the *template* process (a "zygote"): it preloads the runtime
+and boto3 once, then forks one process per execution environment when the lab asks for one.
+Each forked environment imports the learner's handler (the init phase), then answers invoke
+messages one at a time, like the Lambda Runtime API's next/response loop. Nothing here runs in
+the lab's own process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import io
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+_THIS_FILE = "course/lab/worker.py"  # frames of the runtime itself, hidden from stack traces
+HOP_HEADER = "x-course-lambda-hop"  # carries the recursion hop count to the lab
+_PR_SET_PDEATHSIG = 1
+_CLONE_NEWNS, _CLONE_NEWUSER = 0x00020000, 0x10000000
+_MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
+
+
+class _CognitoIdentity:
+    """`context.identity`: empty unless the caller is a Cognito identity (never, offline)."""
+
+    cognito_identity_id = None
+    cognito_identity_pool_id = None
+
+
+class _ClientContext:
+    """`context.client_context`: what a mobile SDK caller sent in X-Amz-Client-Context."""
+
+    def __init__(self, data: dict):
+        self.client = data.get("client")
+        self.custom = data.get("custom")
+        self.env = data.get("env")
+
+
+class LambdaContext:
+    """The context object a Python handler receives as its second argument."""
+
+    def __init__(self, message: dict, env: dict):
+        self.function_name = env["AWS_LAMBDA_FUNCTION_NAME"]
+        self.function_version = env["AWS_LAMBDA_FUNCTION_VERSION"]
+        self.invoked_function_arn = message["invoked_function_arn"]
+        self.memory_limit_in_mb = int(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"])
+        self.aws_request_id = message["request_id"]
+        self.log_group_name = env["AWS_LAMBDA_LOG_GROUP_NAME"]
+        self.log_stream_name = env["AWS_LAMBDA_LOG_STREAM_NAME"]
+        self.identity = _CognitoIdentity()
+        cc = message.get("client_context")
+        self.client_context = _ClientContext(cc) if cc is not None else None
+        self._deadline = message["deadline"]
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before Lambda stops this invocation."""
+        return max(0, int((self._deadline - time.time()) * 1000))
+
+
+class _LambdaLogHandler(logging.Handler):
+    """Formats `logging` records like the Lambda Python runtime and writes them to stdout."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.request_id = ""
+        self.setFormatter(
+            logging.Formatter(
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+                "%Y-%m-%dT%H:%M:%S",
+            )
+        )
+        self.formatter.converter = time.gmtime
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.aws_request_id = self.request_id
+        sys.stdout.write(self.format(record) + "\n")
+
+
+def _error(error_type: str, message: str, trace: list[str] | None = None) -> dict:
+    return {"errorMessage": message, "errorType": error_type, "stackTrace": trace or []}
+
+
+def _user_trace(tb: Any) -> list[str]:
+    """Stack frames of the learner's code only, formatted like the Lambda runtime does."""
+    frames = [f for f in traceback.extract_tb(tb) if not f.filename.endswith(_THIS_FILE)]
+    return traceback.format_list(frames)
+
+
+def _peak_rss_mb() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return -(-int(line.split()[1]) // 1024)
+    return 0
+
+
+class Environment:
+    """One execution environment: init once, then run invocations until killed."""
+
+    def __init__(self, conn: Connection, env: dict):
+        self.conn = conn
+        self.env = env
+        self.handler = None
+        self.init_error: dict | None = None
+        self.log_handler = _LambdaLogHandler()
+        self.hop = 0
+
+    def init(self) -> str:
+        """The init phase: import the handler's module. Returns what the module printed."""
+        out = io.StringIO()
+        sys.stdout = sys.stderr = out
+        try:
+            self.handler = self._load(self.env["_HANDLER"])
+        except _InitError as exc:
+            self.init_error = exc.error
+            print(f"[ERROR] {exc.error['errorType']}: {exc.error['errorMessage']}")
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        return out.getvalue()
+
+    @staticmethod
+    def _load(handler_name: str) -> Any:
+        module_name, _, function_name = handler_name.rpartition(".")
+        if not module_name:
+            raise _InitError(
+                "Runtime.MalformedHandlerName",
+                f"Bad handler '{handler_name}': not enough values to unpack (expected 2, got 1)",
+            )
+        import importlib
+
+        try:
+            module = importlib.import_module(module_name.replace("/", "."))
+        except SyntaxError as exc:
+            raise _InitError(
+                "Runtime.UserCodeSyntaxError",
+                f"Syntax error in module '{module_name}': {exc}",
+                _user_trace(exc.__traceback__),
+            ) from None
+        except ImportError as exc:
+            raise _InitError(
+                "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"
+            ) from None
+        except Exception as exc:
+            raise _InitError(type(exc).__name__, str(exc), _user_trace(exc.__traceback__)) from None
+        handler = getattr(module, function_name, None)
+        if handler is None:
+            raise _InitError(
+                "Runtime.HandlerNotFound",
+                f"Handler '{function_name}' missing on module '{module_name}'",
+            )
+        return handler
+
+    def invoke(self, message: dict) -> dict:
+        """Run the handler once and return the response message for the lab."""
+        if self.init_error is not None:
+            return {"ok": False, "error": self.init_error, "logs": "", "max_mb": _peak_rss_mb()}
+        request_id = message["request_id"]
+        self.log_handler.request_id = request_id
+        self.hop = message["hop"]
+        context = LambdaContext(message, self.env)
+        os.environ["_X_AMZN_TRACE_ID"] = message["trace_id"]
+        _set_tmp_quota(message["tmp_quota_bytes"])
+        out = io.StringIO()
+        sys.stdout = sys.stderr = out
+        start = time.perf_counter()
+        try:
+            result = self.handler(json.loads(message["event"]), context)
+            try:
+                response = {"ok": True, "payload": json.dumps(result)}
+            except (TypeError, ValueError) as exc:
+                response = {
+                    "ok": False,
+                    "error": _error("Runtime.MarshalError", f"Unable to marshal response: {exc}"),
+                }
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            response = {"ok": False, "exit": code}
+        except Exception as exc:
+            trace = _user_trace(exc.__traceback__.tb_next)
+            response = {"ok": False, "error": _error(type(exc).__name__, str(exc), trace)}
+            print(f"[ERROR] {type(exc).__name__}: {exc}\nTraceback (most recent call last):")
+            print("".join(trace), end="")
+        finally:
+            duration = (time.perf_counter() - start) * 1000
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            _set_tmp_quota(None)
+        if "error" in response:
+            response["error"]["requestId"] = request_id
+        response.update(logs=out.getvalue(), duration_ms=duration, max_mb=_peak_rss_mb())
+        return response
+
+    def serve(self) -> None:
+        """The Runtime API loop: wait for an event, run it, send the result, repeat."""
+        while True:
+            try:
+                message = json.loads(self.conn.recv_bytes())
+            except (EOFError, OSError):
+                os._exit(0)
+            response = self.invoke(message)
+            self.conn.send_bytes(json.dumps(response).encode())
+            if "exit" in response:
+                os._exit(response["exit"])
+
+
+class _InitError(Exception):
+    def __init__(self, error_type: str, message: str, trace: list[str] | None = None):
+        super().__init__(message)
+        self.error = _error(error_type, message, trace)
+
+
+def _under_tmp(paths: list[str]) -> bool:
+    """Whether any of `paths` lives in the host's /tmp, which a private /tmp mount would hide."""
+    real = [os.path.realpath(path) for path in paths if path]
+    return any(path == "/tmp" or path.startswith("/tmp/") for path in real)
+
+
+def _mount_private_tmp(size_mb: int) -> bool:
+    """Give this environment its own /tmp: a tmpfs of `size_mb` MB, as on AWS.
+
+    The mount lives in a new mount namespace (made private first, so nothing reaches the host)
+    and disappears with this process. Without root, a user namespace that keeps our uid is
+    made first. Returns False where Linux does not allow it; /tmp is then the host's.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        unshare, mount = libc.unshare, libc.mount
+    except (OSError, AttributeError):
+        return False  # not Linux
+    uid, gid = os.getuid(), os.getgid()
+    if unshare(_CLONE_NEWNS) != 0:
+        if unshare(_CLONE_NEWUSER | _CLONE_NEWNS) != 0:
+            return False
+        try:
+            for name, line in (
+                ("setgroups", "deny"),
+                ("uid_map", f"{uid} {uid} 1"),
+                ("gid_map", f"{gid} {gid} 1"),
+            ):
+                with open(f"/proc/self/{name}", "w") as file:
+                    file.write(line)
+        except OSError:
+            return False
+    if mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        return False
+    options = f"size={size_mb}m,mode=1777".encode()
+    return mount(b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
+
+
+def _set_tmp_quota(limit: int | None) -> None:
+    """Cap file writes at the remaining /tmp budget (RLIMIT_FSIZE, so writes fail with EFBIG)."""
+    import resource
+
+    value = resource.RLIM_INFINITY if limit is None else max(limit, 0)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (value, resource.RLIM_INFINITY))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent ends, so nothing is orphaned."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_current_environment: Environment | None = None
+
+
+def _add_hop_header(request: Any) -> None:
+    if _current_environment is not None:
+        request.headers[HOP_HEADER] = str(_current_environment.hop)
+
+
+def _patch_botocore() -> None:
+    """Every AWS call the handler makes carries its hop count, for the recursion guard."""
+    from botocore.httpsession import URLLib3Session
+
+    original = URLLib3Session.send
+
+    def send(self: Any, request: Any) -> Any:
+        _add_hop_header(request)
+        return original(self, request)
+
+    URLLib3Session.send = send
+
+
+def _warm_up() -> None:
+    """Preload boto3 and the service models learners use, so cold starts stay short."""
+    import boto3
+
+    session = boto3.Session()  # the region comes from each environment's AWS_REGION
+    for service in ("s3", "dynamodb", "sqs", "sns", "lambda", "logs", "sts", "events"):
+        session.client(
+            service,
+            region_name="us-east-1",
+            endpoint_url="http://127.0.0.1:9",
+            aws_access_key_id="warm",
+            aws_secret_access_key="warm",
+        )
+    boto3.DEFAULT_SESSION = session
+    _patch_botocore()
+
+
+def _run_environment(fd: int, spec: dict) -> None:
+    global _current_environment
+    env = spec["env"]
+    reads = [env["LAMBDA_TASK_ROOT"], sys.prefix, sys.base_prefix, *sys.path]
+    private = spec["tmp_mb"] and not _under_tmp(reads) and _mount_private_tmp(spec["tmp_mb"])
+    tmp_mode = "tmpfs" if private else "rlimit"
+    _die_with_parent()  # after the namespaces: a credential change may clear this setting
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    conn = Connection(fd)
+    if tmp_mode == "tmpfs":
+        env["TMPDIR"] = "/tmp"
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(env["LAMBDA_TASK_ROOT"])
+    sys.path.insert(0, env["LAMBDA_TASK_ROOT"])
+    import tempfile
+
+    tempfile.tempdir = None
+    root = logging.getLogger()
+    root.handlers[:] = []
+    environment = Environment(conn, env)
+    root.addHandler(environment.log_handler)
+    _current_environment = environment
+    hello = {"pid": os.getpid(), "tmp_mode": tmp_mode}  # the pid lets the lab stop init
+    conn.send_bytes(json.dumps(hello).encode())
+    conn.send_bytes(json.dumps({"logs": environment.init()}).encode())
+    environment.serve()
+
+
+def zygote(control: socket.socket) -> None:
+    """Template loop: fork a new execution environment for each request from the lab."""
+    _die_with_parent()
+    _warm_up()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    gc.collect()
+    gc.freeze()
+    control.sendall(b"ready\n")
+    while True:
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(control, 1 << 20, 1)
+        except OSError:
+            data, fds = b"", []
+        if not data:
+            os.killpg(0, signal.SIGKILL)  # the lab is gone: end every environment with it
+        spec = json.loads(data)
+        if os.fork() == 0:
+            control.close()
+            try:
+                _run_environment(fds[0], spec)
+            finally:
+                os._exit(1)
+        os.close(fds[0])
+
+
+if __name__ == "__main__":
+    os.setpgrp()
+    zygote(socket.socket(fileno=int(sys.argv[1])))

@@ -1,0 +1,1 @@
+"""Tests of course.grading: exercise build, notebook checks and the per-lesson checks."""

@@ -1,0 +1,1 @@
+"""Tests of course.lab: the local AWS (runtime, control plane, triggers, events, guard)."""

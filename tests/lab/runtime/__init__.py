@@ -1,0 +1,1 @@
+"""Tests of the lab runtime (course.lab.local_aws, runtime, worker)."""

@@ -1,0 +1,29 @@
+"""The course's recorder function (course.integrations.RECORDER) and a reader for the tests."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from course.lessons.integrations import RECORDER
+
+SEEN_BUCKET = "seen-events"
+
+
+def deploy_recorder(lab, name: str, mode: str = "ok", **settings) -> dict:
+    """Deploy the recorder as function `name`; return its configuration."""
+    s3 = boto3.client("s3")
+    if SEEN_BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+        s3.create_bucket(Bucket=SEEN_BUCKET)
+    env = {"SEEN": SEEN_BUCKET, "MODE": mode, "PREFIX": "events"}  # one prefix: time order
+    return lab.deploy(name, RECORDER, env=env, **settings)
+
+
+def seen_events() -> list[dict]:
+    """Every event the recorder got, oldest first."""
+    s3 = boto3.client("s3")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=SEEN_BUCKET).get("Contents", [])]
+    return [
+        json.loads(s3.get_object(Bucket=SEEN_BUCKET, Key=k)["Body"].read()) for k in sorted(keys)
+    ]

@@ -1,0 +1,1 @@
+"""Tests of course.lessons: the lesson map and the helpers lesson notebooks call."""

@@ -1,0 +1,1 @@
+"""Tests of course.pricing: the bill, power tuning and the explorer widget."""

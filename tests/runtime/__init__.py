@@ -1,1 +1,0 @@
-"""Tests of the local Lambda runtime (course.lab, course.runtime, course.worker)."""
