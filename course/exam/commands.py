@@ -68,7 +68,9 @@ def quiz_command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int
         raise question_bank.InvalidParameterValueException(
             f"--minutes must be 0 or more, not {args.minutes:g}."
         )
-    seed = int(args.seed) if args.seed is not None and args.seed.lstrip("-").isdigit() else args.seed
+    seed = (
+        int(args.seed) if args.seed is not None and args.seed.lstrip("-").isdigit() else args.seed
+    )
     drawn = question_bank.draw(args.exam, args.task, args.count, seed)
     quiz.run(drawn, stdin, stdout, minutes=args.minutes, record=_record, titles=_titles())
     return 0

@@ -257,7 +257,7 @@ def select(
     task: str | None = None,
     lesson: str | None = None,
 ) -> list[Question]:
-    """The questions of an exam ('DVA-C02'), task statement ('1.2' or 'DVA-C02:1.2'), lesson ('03')."""
+    """The questions of an exam ('DVA-C02'), a task ('1.2' or 'DVA-C02:1.2') and a lesson ('03')."""
     pool = list(pool)
     if task and ":" in task:
         exam, task = task.split(":", 1)

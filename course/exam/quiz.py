@@ -149,9 +149,7 @@ class QuizSession:
 def feedback(outcome: Outcome) -> str:
     """'Right.' or 'Wrong: the answer is B.', then the explanation."""
     verdict = (
-        "Right."
-        if outcome.right
-        else f"Wrong: the answer is {right_answer(outcome.question)}."
+        "Right." if outcome.right else f"Wrong: the answer is {right_answer(outcome.question)}."
     )
     return f"{verdict}\n{outcome.question.explanation}"
 

@@ -33,10 +33,8 @@ def schedule(progress: Progress) -> dict[str, Card]:
     cards: dict[str, Card] = {}
     for answer in sorted(progress.answers, key=lambda a: a.when):
         before = cards.get(answer.question)
-        if not answer.right:
-            box = 1
-        else:  # a first right answer skips box 1
-            box = min((before.box if before else 1) + 1, len(INTERVALS_DAYS))
+        # Wrong: back to box 1. Right: one box up (so a first right answer lands in box 2).
+        box = min((before.box if before else 1) + 1, len(INTERVALS_DAYS)) if answer.right else 1
         due = answer.when + timedelta(days=INTERVALS_DAYS[box - 1])
         answers = (before.answers if before else 0) + 1
         cards[answer.question] = Card(answer.question, box, due, answers)

@@ -47,7 +47,8 @@ def exercise_for(lesson: str, root: Path | None = None) -> Path:
     if not found:
         have = sorted(p.name[:2] for p in (root / exercises.TARGET_DIR).glob(exercises.PATTERN))
         raise ResourceNotFoundException(
-            f"No exercise notebook for lesson {lesson!r}. Lessons with exercises: {', '.join(have)}."
+            f"No exercise notebook for lesson {lesson!r}. "
+            f"Lessons with exercises: {', '.join(have)}."
         )
     return found[0]
 

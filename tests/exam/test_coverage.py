@@ -37,7 +37,9 @@ def test_an_in_scope_statement_without_a_question_is_reported_and_fails_the_comm
     bank, tmp_path, monkeypatch, capsys
 ):
     guides = json.loads((RESOURCES / "exam_guides.json").read_text())
-    guides.append({"id": "DVA-C02:4.1", "title": "Assist in a root cause analysis", "in_scope": True})
+    guides.append(
+        {"id": "DVA-C02:4.1", "title": "Assist in a root cause analysis", "in_scope": True}
+    )
     statements = [coverage.TaskStatement(g["id"], g["title"], g["in_scope"]) for g in guides]
     rows = coverage.coverage("DVA-C02", bank, statements)
     assert [s.id for s in coverage.uncovered(rows)] == ["DVA-C02:4.1"]
@@ -56,15 +58,21 @@ def test_an_in_scope_statement_without_a_question_is_reported_and_fails_the_comm
 
 def test_out_of_scope_statements_are_left_out_and_an_unknown_exam_is_refused(bank, capsys):
     statements = coverage.guides(RESOURCES / "exam_guides.json")
-    assert "DVA-C02:3.1" not in [r.statement.id for r in coverage.coverage("DVA-C02", bank, statements)]
+    assert "DVA-C02:3.1" not in [
+        r.statement.id for r in coverage.coverage("DVA-C02", bank, statements)
+    ]
     with pytest.raises(InvalidParameterValueException, match="Exam guides: DVA-C02, SAA-C03"):
         coverage.coverage("DVA-C01", bank, statements)
     assert cli.main(["coverage", "--exam", "SAA-C03"]) == 0
-    assert "SAA-C03:4.1  Design cost-optimized storage solutions: 3 questions" in capsys.readouterr().out
+    assert (
+        "SAA-C03:4.1  Design cost-optimized storage solutions: 3 questions"
+        in capsys.readouterr().out
+    )
 
 
 @pytest.mark.skipif(
-    not any(SHIPPED_BANK.glob("*.json")), reason="the shipped bank (course/exam/bank/) is not here yet"
+    not any(SHIPPED_BANK.glob("*.json")),
+    reason="the shipped bank (course/exam/bank/) is not here yet",
 )
 @pytest.mark.parametrize("exam", ["DVA-C02", "SAA-C03"])
 def test_every_in_scope_statement_of_the_shipped_guides_has_a_question(exam):

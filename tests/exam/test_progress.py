@@ -53,7 +53,10 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary_file(monkeypa
     with pytest.raises(OSError, match="disk full"):
         progress.record_answer("t-role", False, at=T0)
     assert progress.progress_file().read_bytes() == before
-    assert sorted(p.name for p in progress.home().iterdir()) == [".progress.json.lock", "progress.json"]
+    assert sorted(p.name for p in progress.home().iterdir()) == [
+        ".progress.json.lock",
+        "progress.json",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -82,7 +85,9 @@ def test_mastery_counts_the_last_answer_of_each_question(bank):
         progress.record_answer(question_id, right, at=T0)
     progress.record_answer("t-role", True, at=T0)
     progress.record_answer("t-role", False, at=T0.replace(hour=10))
-    progress.record_checks("03_pricing_exercises.ipynb", [("Q1", False, "no"), ("Q2", True, "ok")], T0)
+    progress.record_checks(
+        "03_pricing_exercises.ipynb", [("Q1", False, "no"), ("Q2", True, "ok")], T0
+    )
     progress.record_checks("03_pricing_exercises.ipynb", [("Q1", True, "ok")], T0)
     mine = progress.load()
     lessons = {row.key: row for row in progress.by_lesson(mine, bank, {"03": "Pricing"})}
@@ -111,14 +116,20 @@ def test_cli_progress_shows_lessons_and_task_statements(capsys):
     assert cli.main(["progress"]) == 0
     out = capsys.readouterr().out
     assert "  03 Pricing" in out and "1 of 2   mastered (50%), 1 answered" in out
-    assert "  DVA-C02:1.1    1 of 2   mastered (50%)  Develop code for applications hosted on AWS" in out
+    assert (
+        "  DVA-C02:1.1    1 of 2   mastered (50%)  Develop code for applications hosted on AWS"
+        in out
+    )
 
 
 def test_cli_check_keeps_each_verdict(monkeypatch):
     report = CheckReport(
         "work/03_pricing_exercises.ipynb",
         "solutions/03_pricing_exercises.ipynb",
-        (QuestionResult("Q1", True, "Q1 correct: a."), QuestionResult("Q2", False, "Q2 not yet: b.")),
+        (
+            QuestionResult("Q1", True, "Q1 correct: a."),
+            QuestionResult("Q2", False, "Q2 not yet: b."),
+        ),
         (),
     )
     monkeypatch.setattr(cli.grading, "check", lambda path: report)
@@ -129,3 +140,9 @@ def test_cli_check_keeps_each_verdict(monkeypatch):
         ("03_pricing_exercises.ipynb", "Q2", False),
     ]
     assert Path(progress.progress_file()).is_file()
+
+
+def test_a_test_run_never_uses_the_real_home(monkeypatch):
+    monkeypatch.undo()  # the environment pytest itself set up, without this folder's fixture
+    assert progress.home() != Path.home() / ".lambda-course"
+    assert Path(os.environ[progress.HOME_ENV]).name.startswith("lambda-course-home-")

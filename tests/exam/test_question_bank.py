@@ -1,4 +1,4 @@
-"""The bank: placeholders from the facts, numeric answers computed, deterministic draws, variants."""
+"""The bank: placeholders from the facts, computed numeric answers, seeded draws, variants."""
 
 import json
 from decimal import Decimal
@@ -19,7 +19,9 @@ def test_placeholders_are_filled_from_the_facts_file(by_id):
     assert f"longest timeout is {fact('timeout.max_s').value:,} seconds" in timeout.choices[1]
     assert f"(it was {fact('timeout.max_s').was()})" in timeout.explanation
     assert by_id["t-free-tier"].choices[0] == f"{fact('pricing.free_tier.requests').value:,}"
-    assert "{" not in json.dumps([q.prompt + q.explanation + "".join(q.choices) for q in by_id.values()])
+    assert "{" not in json.dumps(
+        [q.prompt + q.explanation + "".join(q.choices) for q in by_id.values()]
+    )
 
 
 def test_a_numeric_answer_is_computed_by_its_formula_and_shown_to_the_cent(by_id):
@@ -144,5 +146,14 @@ def test_a_question_without_variants_comes_back_as_it_is(by_id):
 
 def test_the_test_bank_has_every_kind_and_placeholder():
     text = "".join(path.read_text() for path in BANK.glob("*.json"))
-    for needle in ("single", "multiple", "numeric", "{fact:", "{value:", "{was:", "{param:", "{calc:"):
+    for needle in (
+        "single",
+        "multiple",
+        "numeric",
+        "{fact:",
+        "{value:",
+        "{was:",
+        "{param:",
+        "{calc:",
+    ):
         assert needle in text

@@ -48,7 +48,11 @@ def test_a_session_marks_all_and_only_the_right_choices_and_scores_per_task(by_i
     assert session.answer(str(by_id["t-bill"].answer.value)).right
     assert session.answer("B").right
     assert session.score == (2, 3) and session.current is None
-    assert session.by_task() == {"DVA-C02:1.1": (0, 1), "DVA-C02:1.2": (1, 2), "SAA-C03:4.1": (1, 1)}
+    assert session.by_task() == {
+        "DVA-C02:1.1": (0, 1),
+        "DVA-C02:1.2": (1, 2),
+        "SAA-C03:4.1": (1, 1),
+    }
     assert recorded == [("t-async-sources", False), ("t-bill", True), ("t-timeout-max", True)]
     assert session.summary().splitlines()[:3] == [
         "Score: 2/3",
@@ -67,13 +71,21 @@ def test_the_time_limit_ends_the_quiz_and_a_late_answer_does_not_count(by_id):
     session = quiz.run(questions, io.StringIO("A\nB\nA\n"), out, minutes=1, clock=clock)
     assert session.score == (1, 1)
     assert "Time is up: that answer came after the 1-minute limit." in out.getvalue()
-    assert out.getvalue().rstrip().endswith("(2 of 3 not answered)\nBy task statement:\n  DVA-C02:2.1  1/1")
+    assert (
+        out.getvalue()
+        .rstrip()
+        .endswith("(2 of 3 not answered)\nBy task statement:\n  DVA-C02:2.1  1/1")
+    )
 
 
 def answer_for(question: question_bank.Question, right: bool) -> str:
     if question.kind == "numeric":
         return str(question.answer.value + (0 if right else 1000))
-    picks = question.correct if right else [i for i in range(len(question.choices)) if i not in question.correct][:1]
+    picks = (
+        question.correct
+        if right
+        else [i for i in range(len(question.choices)) if i not in question.correct][:1]
+    )
     return ",".join("ABCDEFG"[i] for i in picks)
 
 
@@ -94,7 +106,9 @@ def test_the_cli_quiz_asks_the_seeded_draw_in_order_and_scores_a_script(bank, tm
     drawn = question_bank.draw("DVA-C02", None, 4, 7, bank=bank)
     marks = [True, False, True, True]
     script = "Z\n" + "".join(f"{answer_for(q, r)}\n" for q, r in zip(drawn, marks, strict=True))
-    done = run_cli("quiz", "--exam", "DVA-C02", "--count", "4", "--seed", "7", stdin=script, home=tmp_path)
+    done = run_cli(
+        "quiz", "--exam", "DVA-C02", "--count", "4", "--seed", "7", stdin=script, home=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     positions = [out.index(q.prompt) for q in drawn]

@@ -22,7 +22,9 @@ def answers(*marks: tuple[str, bool, int]) -> progress.Progress:
 
 
 def test_right_moves_a_card_up_one_box_and_wrong_sends_it_back_to_box_1():
-    mine = answers(("a", True, 0), ("a", True, 30), ("a", True, 80), ("b", False, 0), ("c", True, 0))
+    mine = answers(
+        ("a", True, 0), ("a", True, 30), ("a", True, 80), ("b", False, 0), ("c", True, 0)
+    )
     cards = review.schedule(mine)
     assert cards["a"].box == 4 and cards["a"].answers == 3
     assert cards["a"].due == T0 + timedelta(hours=80, days=INTERVALS_DAYS[3])
@@ -66,7 +68,9 @@ def test_review_command_at_an_injected_time_asks_what_is_due_and_records_it(bank
 
     out = io.StringIO()
     assert commands.review_command(None, io.StringIO(""), out, now) == 0
-    assert out.getvalue().startswith("Nothing is due for review. The next question is due on 2026-11-03")
+    assert out.getvalue().startswith(
+        "Nothing is due for review. The next question is due on 2026-11-03"
+    )
 
 
 def test_cli_review_with_no_answers_points_to_the_quiz(tmp_path):
@@ -80,5 +84,8 @@ def test_cli_review_with_no_answers_points_to_the_quiz(tmp_path):
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "Nothing is due for review. Answer some questions first: `lambda-course quiz`.\n"
+    assert (
+        done.stdout
+        == "Nothing is due for review. Answer some questions first: `lambda-course quiz`.\n"
+    )
     assert not (tmp_path / "progress.json").exists()
