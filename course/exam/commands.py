@@ -100,16 +100,12 @@ def review_command(count: int | None, stdin: TextIO, stdout: TextIO, now: dateti
 
 def progress_command(stdout: TextIO) -> int:
     """`lambda-course progress`: mastery per lesson and per task statement."""
-    from course import lessons
-
     bank = question_bank.questions()
-    mine = progress.load()
-    lesson_titles = {item.number: item.title for item in lessons.LESSONS}
     print(f"Progress file: {progress.progress_file()}", file=stdout)
     print(
         progress.report(
-            progress.by_lesson(mine, bank, lesson_titles),
-            progress.by_task(mine, bank, _titles()),
+            progress.lesson_mastery(bank=bank),
+            progress.by_task(progress.load(), bank, _titles()),
         ),
         file=stdout,
     )

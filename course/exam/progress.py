@@ -302,8 +302,20 @@ def report(rows_by_lesson: list[Mastery], rows_by_task: list[Mastery]) -> str:
     return "\n".join(lines)
 
 
-def chart_data(rows: Iterable[Mastery]) -> list[dict]:
-    """One dict per lesson or task statement for a chart: label, percent and the counts."""
+def lesson_mastery(
+    path: Path | None = None, bank: Iterable[Question] | None = None
+) -> list[Mastery]:
+    """The learner's mastery per lesson, against the bank in use, with the lessons' titles."""
+    from course import lessons
+    from course.exam.question_bank import questions
+
+    titles = {item.number: item.title for item in lessons.LESSONS}
+    return by_lesson(load(path), questions() if bank is None else bank, titles)
+
+
+def chart_data(rows: Iterable[Mastery] | None = None) -> list[dict]:
+    """One dict per lesson (or the given rows) for a chart: label, percent and the counts."""
+    rows = lesson_mastery() if rows is None else rows
     return [
         {
             "label": f"{row.key} {row.title}".strip(),
@@ -318,8 +330,8 @@ def chart_data(rows: Iterable[Mastery]) -> list[dict]:
     ]
 
 
-def plot(rows: Iterable[Mastery], ax=None):
-    """A horizontal bar chart of mastery in percent; returns the matplotlib Axes."""
+def plot(rows: Iterable[Mastery] | None = None, ax=None):
+    """A horizontal bar chart of mastery in percent (per lesson by default); returns the Axes."""
     import matplotlib.pyplot as plt
 
     data = chart_data(rows)

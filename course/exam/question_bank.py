@@ -103,10 +103,9 @@ def format_value(value: Any, unit: str = "") -> str:
 
 
 def _calc(value: Decimal | int) -> str:
-    # Formulas return int for counts and Decimal for money.
-    if isinstance(value, Decimal):
-        return format_value(value, "USD")
-    return format_value(value)
+    # As the formula gives it (money comes rounded to the cent), with thousands separators;
+    # the question's text says the unit ("{calc:monthly_cost} USD").
+    return f"{value:,}"
 
 
 def render_text(text: str, params: Mapping[str, Any], formulas: Formulas, where: str) -> str:

@@ -109,6 +109,8 @@ def test_chart_data_and_plot_show_one_bar_per_row(bank):
     ax = progress.plot(rows)
     assert [round(bar.get_width()) for bar in ax.patches] == [0, 0, 50, 0]
     assert ax.get_xlim() == (0, 100)
+    default = progress.chart_data()  # the learner's file against the bank in use
+    assert default[2]["label"] == "03 Pricing" and default[2]["percent"] == 50
 
 
 def test_cli_progress_shows_lessons_and_task_statements(capsys):
