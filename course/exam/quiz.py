@@ -7,7 +7,9 @@ standard input line by line, so a quiz can be scripted.
 
 from __future__ import annotations
 
+import os
 import re
+import select
 import string
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TextIO
 
-from course.exam.question_bank import Question, format_value
+from course.exam.question_bank import MONEY_UNITS, Question, format_value
 
 NUMBER = re.compile(r"^\$?\s*(-?[\d,]*\.?\d+)\s*[A-Za-z$/%() -]*$")
 Recorder = Callable[[Question, bool], None]
@@ -50,8 +52,10 @@ def letters(indexes: Iterable[int]) -> str:
 def how_to_answer(question: Question) -> str:
     """What to type for this question."""
     if question.kind == "numeric":
-        unit = f" in {question.answer.unit}" if question.answer and question.answer.unit else ""
-        return f"a number{unit}, e.g. 1250 or 12.50"
+        unit = question.answer.unit if question.answer else ""
+        if unit in MONEY_UNITS:
+            return "an amount in USD, e.g. 12.50"
+        return f"a number ({unit})" if unit else "a number"
     last = string.ascii_uppercase[len(question.choices) - 1]
     if question.kind == "multiple":
         return f"{len(question.correct)} letters from A to {last}, e.g. A,C"
@@ -173,8 +177,9 @@ def run(
 ) -> QuizSession:
     """Ask each question on `stdout`, read answers from `stdin`, print feedback and the score.
 
-    With `minutes`, the quiz ends when the time is up: no new question is asked, and an answer
-    given after the limit does not count. The quiz also ends when the input ends.
+    With `minutes`, the quiz ends when the time is up: at a terminal it stops waiting for the
+    answer; no new question is asked, and an answer given after the limit does not count. The
+    quiz also ends when the input ends.
     """
     session = QuizSession(questions, record)
     deadline = None if minutes is None else clock() + minutes * 60
@@ -191,6 +196,10 @@ def run(
         while True:
             stdout.write(f"Your answer ({how_to_answer(question)}): ")
             stdout.flush()
+            if not _wait_for_line(stdin, deadline, clock):
+                say(f"\nTime is up: the {minutes:g}-minute limit has passed.")
+                say(session.summary(titles))
+                return session
             line = stdin.readline()
             if line and not _interactive(stdin):
                 stdout.write(line if line.endswith("\n") else line + "\n")  # echo a script
@@ -211,6 +220,18 @@ def run(
             break
     say(session.summary(titles))
     return session
+
+
+def _wait_for_line(stdin: TextIO, deadline: float | None, clock: Callable[[], float]) -> bool:
+    """At a terminal, wait until `deadline` for the learner to type a line (False: time up).
+
+    Scripted input is read at once: its lines may already sit in Python's buffer, where
+    select() cannot see them, and the time is checked after each answer instead.
+    """
+    if deadline is None or not _interactive(stdin) or os.name != "posix":
+        return True
+    ready, _, _ = select.select([stdin], [], [], max(deadline - clock(), 0))
+    return bool(ready)
 
 
 def _interactive(stream: TextIO) -> bool:

@@ -3,8 +3,10 @@
 import io
 import json
 import os
+import pty
 import subprocess
 import sys
+import time
 from decimal import Decimal
 
 import pytest
@@ -32,7 +34,8 @@ def test_letters_and_numbers_are_read_the_ways_people_type_them(by_id):
         ("t-role", "A,B", "This question has one answer"),
         ("t-role", "", "one letter from A to C"),
         ("t-async-sources", "A,E", "2 letters from A to D"),
-        ("t-bill", "forty cents", "a number in USD"),
+        ("t-bill", "forty cents", "an amount in USD, e.g. 12.50"),
+        ("t-concurrency", "many", "a number (concurrent executions)"),
     ],
 )
 def test_an_unreadable_answer_says_what_to_type(by_id, question, typed, message):
@@ -143,3 +146,27 @@ def test_the_quiz_explains_bad_arguments_like_aws(capsys, arguments, message):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith(f"InvalidParameterValueException: {message}")
+
+
+def test_at_a_terminal_the_quiz_stops_waiting_when_the_time_is_up(tmp_path):
+    """A learner who types nothing still sees the time run out (a real pseudo-terminal)."""
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "LAMBDA_COURSE_HOME": str(tmp_path), "LAMBDA_COURSE_BANK": str(BANK)}
+    started = time.monotonic()
+    with subprocess.Popen(
+        [sys.executable, "-m", "course.cli", "quiz", "--seed", "1", "--minutes", "0.02"],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as process:
+        os.close(terminal)
+        try:
+            out, err = process.communicate(timeout=60)
+        finally:
+            os.close(controller)
+    assert process.returncode == 0, err
+    assert "Question 1 of 6" in out and out.count("Question ") == 1
+    assert "Time is up: the 0.02-minute limit has passed.\nScore: 0/0 (6 of 6 not answered)" in out
+    assert 1.2 <= time.monotonic() - started < 60
