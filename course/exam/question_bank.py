@@ -18,7 +18,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -122,9 +122,13 @@ def render_text(text: str, params: Mapping[str, Any], formulas: Formulas, where:
                 return fact(name).was()
             if kind == "param":
                 return format_value(params[name])
-            return _calc(formulas[name](**params))
+            formula = formulas[name]
         except KeyError as error:
             raise QuestionBankError(f"{where}: {found.group(0)} names nothing ({error}).") from None
+        try:
+            return _calc(formula(**params))
+        except (TypeError, ValueError, KeyError, ArithmeticError) as error:
+            raise QuestionBankError(f"{where}: {found.group(0)} failed: {error}") from error
 
     return PLACEHOLDER.sub(fill, text)
 
@@ -181,7 +185,7 @@ def _answer(raw: Mapping, params: Mapping, formulas: Formulas, where: str) -> Nu
     try:
         value = formulas[name](**params)
         tolerance = Decimal(str(answer.get("tolerance", 0)))
-    except (TypeError, ValueError, InvalidOperation) as error:
+    except (TypeError, ValueError, KeyError, ArithmeticError) as error:
         raise QuestionBankError(f"{where}: formula {name!r} failed: {error}") from error
     return NumericAnswer(name, dict(params), value, tolerance, answer.get("unit", ""))
 

@@ -66,6 +66,8 @@ GOOD = {
         ({"tags": ["DVA 1.1"]}, "are not like 'DVA-C02:1.1'"),
         ({"prompt": "{fact:no.such.fact}"}, "{fact:no.such.fact} names nothing"),
         ({"prompt": "{param:memory_mb}"}, "{param:memory_mb} names nothing"),
+        ({"prompt": "{calc:nothing}"}, "{calc:nothing} names nothing"),
+        ({"prompt": "{calc:concurrency}"}, "{calc:concurrency} failed: concurrency() missing"),
     ],
 )
 def test_a_malformed_question_is_refused_with_its_file_and_id(tmp_path, change, message):
