@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from course.lessons import notebooks
 from course.exam.question_bank import InvalidParameterValueException, Question, guides_file
+from course.lessons import notebooks
 
 
 @dataclass(frozen=True)

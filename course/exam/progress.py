@@ -306,10 +306,10 @@ def lesson_mastery(
     path: Path | None = None, bank: Iterable[Question] | None = None
 ) -> list[Mastery]:
     """The learner's mastery per lesson, against the bank in use, with the lessons' titles."""
-    from course import lessons
     from course.exam.question_bank import questions
+    from course.lessons import LESSONS
 
-    titles = {item.number: item.title for item in lessons.LESSONS}
+    titles = {item.number: item.title for item in LESSONS}
     return by_lesson(load(path), questions() if bank is None else bank, titles)
 
 

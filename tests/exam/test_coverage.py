@@ -5,9 +5,9 @@ import json
 import pytest
 
 from course import cli
-from course.lessons import notebooks
 from course.exam import coverage, question_bank
 from course.exam.question_bank import InvalidParameterValueException
+from course.lessons import notebooks
 
 from .conftest import RESOURCES
 
