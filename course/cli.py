@@ -135,7 +135,8 @@ def start(lesson: str) -> int:
 def record_check(report: grading.CheckReport) -> None:
     """Keep each question's verdict in the learner's progress file."""
     verdicts = [(q.question, q.passed, q.verdict) for q in report.questions]
-    progress.record_checks(report.notebook, verdicts)
+    with exam_commands.showing_warnings():
+        progress.record_checks(report.notebook, verdicts)
 
 
 def add_learner_verbs(verbs: argparse._SubParsersAction) -> None:

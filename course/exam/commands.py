@@ -7,8 +7,10 @@ to standard output, reads answers from standard input and returns the exit code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TextIO
 
@@ -41,16 +43,29 @@ def run(
     """Run one exam verb; bad arguments print an AWS-style error and return 2."""
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     try:
-        if args.verb == "quiz":
-            return quiz_command(args, stdin, stdout)
-        if args.verb == "review":
-            return review_command(args.count, stdin, stdout, now())
-        if args.verb == "progress":
-            return progress_command(stdout)
-        return coverage_command(args.exam, stdout)
+        with showing_warnings():
+            if args.verb == "quiz":
+                return quiz_command(args, stdin, stdout)
+            if args.verb == "review":
+                return review_command(args.count, stdin, stdout, now())
+            if args.verb == "progress":
+                return progress_command(stdout)
+            return coverage_command(args.exam, stdout)
     except (question_bank.InvalidParameterValueException, question_bank.QuestionBankError) as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
         return 2
+
+
+@contextlib.contextmanager
+def showing_warnings() -> Iterator[None]:
+    """Show the progress file's warnings (a bad file was backed up) as plain lines on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", progress.ProgressFileWarning)
+        try:
+            yield
+        finally:
+            for warning in caught:
+                print(f"Warning: {warning.message}", file=sys.stderr)
 
 
 def _record(question: question_bank.Question, right: bool) -> None:

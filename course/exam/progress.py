@@ -112,7 +112,7 @@ def now() -> datetime:
 
 
 def load(path: Path | None = None) -> Progress:
-    """The recorded progress (empty when there is none yet; a bad file is backed up first)."""
+    """The recorded progress (empty when there is none yet; a bad file is set aside first)."""
     path = Path(path or progress_file())
     try:
         text = path.read_text(encoding="utf-8")
@@ -132,6 +132,7 @@ def load(path: Path | None = None) -> Progress:
 
 
 def _backup(path: Path) -> Path:
+    """Move a bad file to `progress.corrupt-<time>.json`, never over an older backup."""
     stamp = now().strftime("%Y%m%dT%H%M%S")
     for number in range(1000):
         backup = path.with_name(f"{path.stem}.corrupt-{stamp}{f'-{number}' if number else ''}.json")
@@ -142,6 +143,7 @@ def _backup(path: Path) -> Path:
         except OSError:  # no hard links here: copy, refusing to overwrite
             with open(backup, "xb") as copy:
                 copy.write(path.read_bytes())
+        path.unlink()  # set aside, so the next read starts afresh instead of backing up again
         return backup
     raise OSError(f"Too many backups of {path}; move some away.")
 

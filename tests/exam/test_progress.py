@@ -148,3 +148,12 @@ def test_a_test_run_never_uses_the_real_home(monkeypatch):
     monkeypatch.undo()  # the environment pytest itself set up, without this folder's fixture
     assert progress.home() != Path.home() / ".lambda-course"
     assert Path(os.environ[progress.HOME_ENV]).name.startswith("lambda-course-home-")
+
+
+def test_the_cli_names_the_backup_of_a_corrupt_file_in_one_plain_line(capsys):
+    progress.home().mkdir(parents=True)
+    progress.progress_file().write_text("{half a file")
+    assert cli.main(["progress"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"Warning: {progress.progress_file()} could not")
+    assert "progress.corrupt-" in err[0] and "a new progress file starts now" in err[0]
