@@ -27,6 +27,7 @@ test: $(STAMP)
 
 ## check: check your exercise notebooks in work/ (copy one there with `.venv/bin/lambda-course start 03`).
 check: $(STAMP)
+	@mkdir -p work
 	$(BIN)/lambda-course check work
 
 ## exercises: regenerate exercises/ from solutions/.

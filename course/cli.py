@@ -90,7 +90,10 @@ def check(path: str) -> int:
     if Path(path).is_dir():
         found = workspace.notebooks_in(Path(path))
         if not found:
-            print(f"No exercise notebooks in {path}: `lambda-course start 03` copies one there.")
+            print(
+                f"No exercise notebooks in {path}: start one with `.venv/bin/lambda-course start "
+                "03` (or `lambda-course start 03` where the course's environment is active)."
+            )
             return 2
         return max(check(str(notebook)) for notebook in found)
     try:

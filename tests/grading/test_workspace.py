@@ -54,7 +54,7 @@ def test_start_names_the_lessons_that_have_exercises(root, capsys):
 def test_check_of_a_folder_checks_each_notebook_and_an_empty_one_says_how_to_start(root, capsys):
     (root / "work").mkdir()
     assert cli.main(["check", str(root / "work")]) == 2
-    assert "`lambda-course start 03` copies one there" in capsys.readouterr().out
+    assert "start one with `.venv/bin/lambda-course start 03`" in capsys.readouterr().out
     workspace.start("03", root)
     (root / "work" / "notes.txt").write_text("not a notebook")
     assert [p.name for p in workspace.notebooks_in(root / "work")] == [NAME]
