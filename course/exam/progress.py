@@ -203,11 +203,20 @@ def record_checks(
     at: datetime | None = None,
     path: Path | None = None,
 ) -> None:
-    """Record a notebook's exercise verdicts: (question, passed, verdict line) each."""
+    """Record a notebook's exercise verdicts: (question, passed, verdict line) each.
+
+    Only the latest verdict of each question is kept, so the file stays small.
+    """
     stamp = (at or now()).isoformat()
     name = Path(notebook).name
     checks = [ExerciseCheck(name, q, bool(ok), verdict, stamp) for q, ok, verdict in verdicts]
-    update(lambda progress: progress.checks.extend(checks), path)
+    keys = {(c.notebook, c.question) for c in checks}
+
+    def change(progress: Progress) -> None:
+        progress.checks[:] = [c for c in progress.checks if (c.notebook, c.question) not in keys]
+        progress.checks.extend(checks)
+
+    update(change, path)
 
 
 # --- mastery ---------------------------------------------------------------------------------

@@ -90,6 +90,7 @@ def test_mastery_counts_the_last_answer_of_each_question(bank):
     )
     progress.record_checks("03_pricing_exercises.ipynb", [("Q1", True, "ok")], T0)
     mine = progress.load()
+    assert [(c.question, c.verdict) for c in mine.checks] == [("Q2", "ok"), ("Q1", "ok")]
     lessons = {row.key: row for row in progress.by_lesson(mine, bank, {"03": "Pricing"})}
     assert lessons["03"] == progress.Mastery("03", "Pricing", 2, 2, 2, 2, 2)
     assert lessons["01"].answered == 1 and lessons["01"].mastered == 0
