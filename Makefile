@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint format exercises bench clean
+.PHONY: lab test check lint format exercises bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
+	@echo "Installing the pinned packages into $(VENV) (about a minute, once)..."
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
@@ -23,6 +24,11 @@ test: $(STAMP)
 	$(BIN)/ruff check course tests benchmarks
 	$(BIN)/ruff format --check course tests benchmarks
 	$(BIN)/python -m pytest
+
+## check: check your exercise notebooks in work/ (copy one there with `.venv/bin/lambda-course start 03`).
+check: $(STAMP)
+	@mkdir -p work
+	$(BIN)/lambda-course check work
 
 ## exercises: regenerate exercises/ from solutions/.
 exercises: $(STAMP)

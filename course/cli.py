@@ -4,6 +4,8 @@ lambda-course lab                 open JupyterLab on the start-here notebook (12
 lambda-course build               regenerate exercises/ from solutions/
 lambda-course check FILE          check an exercise notebook against its solution
 lambda-course execute FILE...     re-run notebooks in a real kernel and store outputs
+lambda-course start NN            copy lesson NN's exercises into work/ (never replaces yours)
+lambda-course quiz | review | progress | coverage --exam X      exam prep (course.exam)
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import NoReturn
 from nbclient.exceptions import CellExecutionError
 
 from course import grading
-from course.grading import exercises
+from course.exam import commands as exam_commands
+from course.exam import progress
+from course.grading import exercises, workspace
 from course.lessons import notebooks
 
 START_NOTEBOOK = "notebooks/00_start_here.ipynb"
@@ -82,13 +86,23 @@ def build() -> int:
 
 
 def check(path: str) -> int:
-    """Check one exercise notebook; exit code 0 only when every question passes."""
+    """Check an exercise notebook (or each in a folder); exit code 0 only when all pass."""
+    if Path(path).is_dir():
+        found = workspace.notebooks_in(Path(path))
+        if not found:
+            print(
+                f"No exercise notebooks in {path}: start one with `.venv/bin/lambda-course start "
+                "03` (or `lambda-course start 03` where the course's environment is active)."
+            )
+            return 2
+        return max(check(str(notebook)) for notebook in found)
     try:
         report = grading.check(Path(path))
     except grading.CheckError as error:
         print(f"Cannot check {path}: {error}", file=sys.stderr)
         return 2
     print(report.summary())
+    record_check(report)
     return 0 if report.passed else 1
 
 
@@ -107,6 +121,37 @@ def execute(paths: list[str]) -> int:
     return 0
 
 
+# --- the learner's loop: start, progress of checks, and the exam verbs (course.exam) ----------
+
+
+def start(lesson: str) -> int:
+    """Copy a lesson's exercise notebook into work/ (never over the learner's copy)."""
+    try:
+        started = workspace.start(lesson)
+    except workspace.ResourceNotFoundException as error:
+        print(f"ResourceNotFoundException: {error}", file=sys.stderr)
+        return 2
+    print(started.message(notebooks.ROOT))
+    return 0
+
+
+def record_check(report: grading.CheckReport) -> None:
+    """Keep each question's verdict in the learner's progress file."""
+    verdicts = [(q.question, q.passed, q.verdict) for q in report.questions]
+    with exam_commands.showing_warnings():
+        progress.record_checks(report.notebook, verdicts)
+
+
+def add_learner_verbs(verbs: argparse._SubParsersAction) -> None:
+    """The `start` verb and the exam verbs."""
+    start_parser = verbs.add_parser("start", help="copy a lesson's exercises into work/")
+    start_parser.add_argument("lesson", help="the lesson number, e.g. 03")
+    exam_commands.add_verbs(verbs)
+
+
+# --- end of the learner's loop ----------------------------------------------------------------
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per verb."""
     main_parser = argparse.ArgumentParser(
@@ -118,9 +163,10 @@ def parser() -> argparse.ArgumentParser:
     lab_parser.add_argument("--token", help="access token (default: a random one)")
     verbs.add_parser("build", help="regenerate exercises/ from solutions/")
     check_parser = verbs.add_parser("check", help="check an exercise notebook")
-    check_parser.add_argument("file")
+    check_parser.add_argument("file", help="a notebook, or a folder of them such as work/")
     execute_parser = verbs.add_parser("execute", help="re-run notebooks and store outputs")
     execute_parser.add_argument("files", nargs="+")
+    add_learner_verbs(verbs)
     return main_parser
 
 
@@ -133,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         return build()
     if args.verb == "check":
         return check(args.file)
+    if args.verb == "start":
+        return start(args.lesson)
+    if args.verb in exam_commands.VERBS:
+        return exam_commands.run(args)
     return execute(args.files)
 
 

@@ -158,3 +158,11 @@ def test_lab_serves_on_loopback_and_leaves_no_process_behind(tmp_path):
     while kernel_id and processes_mentioning(kernel_id) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert kernel_id and processes_mentioning(kernel_id) == []
+
+
+def test_the_learner_verbs_are_listed_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for verb in ("start", "quiz", "review", "progress", "coverage"):
+        assert f"    {verb} " in out, verb

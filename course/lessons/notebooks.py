@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -92,9 +94,16 @@ def offline_env(env: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+LEARNER_HOME_ENV = "LAMBDA_COURSE_HOME"  # course.exam.progress keeps the learner's file there
+
+
 def pytest_configure(config) -> None:
-    """Pytest hook (`-p course.lessons.notebooks`): nbval's kernels start offline."""
+    """Pytest hook (`-p course.lessons.notebooks`): nbval's kernels start offline, and tests
+    and notebooks keep progress in a temporary home, never the learner's."""
     os.environ.update(offline_env(os.environ))
+    home = tempfile.mkdtemp(prefix="lambda-course-home-")
+    os.environ[LEARNER_HOME_ENV] = home
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
 
 
 def execute(path: Path) -> None:
