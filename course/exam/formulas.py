@@ -10,7 +10,7 @@ choice is always a plausible number.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from course import pricing
 from course.facts import fact
@@ -56,6 +56,13 @@ def _usage(params: dict) -> dict:
     if unknown:
         raise TypeError(f"Unknown params for an on-demand bill: {sorted(unknown)}")
     return params
+
+
+def _tidy(value: Decimal) -> Decimal | int:
+    """A whole number as int; otherwise rounded half up to two decimals."""
+    if value == value.to_integral_value():
+        return int(value)
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _old_granularity_ms() -> int:
@@ -129,30 +136,30 @@ def arm_saving(**params) -> Decimal:
     return x86 - pricing.monthly_cost(**usage, architecture="arm64").total
 
 
-def gb_seconds(requests: int, duration_ms: int, memory_mb: int) -> Decimal:
+def gb_seconds(requests: int, duration_ms: int, memory_mb: int, **_other) -> Decimal:
     """Compute used in a month, in GB-seconds (1 GB = 1,024 MB, 1 ms billing)."""
-    return requests * Decimal(duration_ms) / MS_PER_S * gb(memory_mb)
+    return _tidy(requests * Decimal(duration_ms) / MS_PER_S * gb(memory_mb))
 
 
-def billable_gb_seconds(requests: int, duration_ms: int, memory_mb: int) -> Decimal:
+def billable_gb_seconds(requests: int, duration_ms: int, memory_mb: int, **_other) -> Decimal:
     """GB-seconds left to pay for after the free tier."""
     used = gb_seconds(requests, duration_ms, memory_mb)
-    return max(used - fact("pricing.free_tier.gb_seconds").number, Decimal(0))
+    return _tidy(max(used - fact("pricing.free_tier.gb_seconds").number, Decimal(0)))
 
 
-def gb_seconds_1000(requests: int, duration_ms: int, memory_mb: int) -> Decimal:
+def gb_seconds_1000(requests: int, duration_ms: int, memory_mb: int, **_other) -> Decimal:
     """GB-seconds with 1 GB = 1,000 MB (a usual mistake)."""
-    return requests * Decimal(duration_ms) / MS_PER_S * memory_mb / DECIMAL_MB_PER_GB
+    return _tidy(requests * Decimal(duration_ms) / MS_PER_S * memory_mb / DECIMAL_MB_PER_GB)
 
 
 def free_seconds(memory_mb: int) -> Decimal:
     """Seconds of run time a month the free tier's GB-seconds cover at this memory size."""
-    return fact("pricing.free_tier.gb_seconds").number / gb(memory_mb)
+    return _tidy(fact("pricing.free_tier.gb_seconds").number / gb(memory_mb))
 
 
 def free_seconds_1000(memory_mb: int) -> Decimal:
     """The same with 1 GB = 1,000 MB (a usual mistake)."""
-    return fact("pricing.free_tier.gb_seconds").number * DECIMAL_MB_PER_GB / memory_mb
+    return _tidy(fact("pricing.free_tier.gb_seconds").number * DECIMAL_MB_PER_GB / memory_mb)
 
 
 def free_invocations(duration_ms: int, memory_mb: int) -> int:

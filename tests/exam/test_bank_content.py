@@ -124,7 +124,9 @@ def test_bank_is_big_enough_and_mixed():
 def test_ids_are_unique_and_prefixed_by_topic():
     duplicates = [i for i, n in Counter(IDS).items() if n > 1]
     assert not duplicates, f"Duplicate question ids: {duplicates}"
-    wrong = [q.get("id") for topic, q in BANK if not re.fullmatch(rf"{topic}-\d{{3}}", q.get("id", ""))]
+    wrong = [
+        q.get("id") for topic, q in BANK if not re.fullmatch(rf"{topic}-\d{{3}}", q.get("id", ""))
+    ]
     assert not wrong, f"Ids must be the file's topic plus three digits: {wrong}"
 
 
@@ -173,6 +175,8 @@ def test_every_placeholder_resolves(topic, question):
                     assert item.unit != "text", f"{{fact:{key}}} would print 'text'; use value:"
                 if kind == "was":
                     assert item.was(), f"{{was:{key}}} but {key} has no history"
+                if kind in {"fact", "value"}:
+                    assert not isinstance(item.value, (dict, list)), f"{key} is a table, not a value"
     for param_set in _param_sets(question):
         rendered = [render(text, question, param_set) for text in _texts(question)]
         assert all("{" not in text or "}" not in text for text in rendered[:1])
