@@ -31,6 +31,7 @@ ALLOWED_TOKENS: tuple[str, ...] = (
     "DVA-C02",
     "SAA-C03",
     "SigV4",
+    "us-east-1",
     "x86_64",
     "arm64",
     "base64",
