@@ -27,6 +27,7 @@ from course.pricing import (
 # names, architecture and runtime identifiers, and template or deployment-type names.
 ALLOWED_TOKENS: tuple[str, ...] = (
     "S3",
+    "s3",
     "EC2",
     "DVA-C02",
     "SAA-C03",
@@ -35,6 +36,7 @@ ALLOWED_TOKENS: tuple[str, ...] = (
     "x86_64",
     "arm64",
     "base64",
+    "Base64",
     "python3.12",
     "python3.13",
     "python3.14",
