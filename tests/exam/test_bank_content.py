@@ -208,8 +208,9 @@ def test_no_digits_outside_placeholders(topic, question):
 def test_stale_values_appear_only_as_history(topic, question):
     for index, choice in enumerate(question["choices"]):
         if "{was:" in choice and index in question["correct"]:
-            assert HISTORY_WORDS.search(PLACEHOLDER.sub(" ", question["prompt"])), (
-                "a former value is a correct answer only when the prompt asks about the past"
+            context = PLACEHOLDER.sub(" ", f"{question['prompt']} {choice}")
+            assert HISTORY_WORDS.search(context), (
+                "a former value is a correct answer only when the prompt or choice says it is past"
             )
     if "{was:" in question["prompt"]:
         assert HISTORY_WORDS.search(PLACEHOLDER.sub(" ", question["prompt"]))
