@@ -357,6 +357,13 @@ def unzipped_room_mb(layer_a_mb: int, layer_b_mb: int = 0, layer_c_mb: int = 0) 
     return fact("package.unzipped_max_mb").value - layer_a_mb - layer_b_mb - layer_c_mb
 
 
+def alias_share(invocations: int, weight_percent: int) -> int:
+    """Invocations expected on the new version when an alias sends it weight_percent of traffic."""
+    if not 0 <= weight_percent <= 100:
+        raise ValueError("weight_percent must be 0-100.")
+    return invocations * weight_percent // 100
+
+
 def fanout_deliveries(messages: int, queues: int) -> int:
     """Messages landing in queues when every queue subscribes to a topic with no filter."""
     return messages * queues
