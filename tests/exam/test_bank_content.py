@@ -176,7 +176,8 @@ def test_every_placeholder_resolves(topic, question):
                 if kind == "was":
                     assert item.was(), f"{{was:{key}}} but {key} has no history"
                 if kind in {"fact", "value"}:
-                    assert not isinstance(item.value, (dict, list)), f"{key} is a table, not a value"
+                    table = isinstance(item.value, (dict, list))
+                    assert not table, f"{key} is a table, not a value"
     for param_set in _param_sets(question):
         rendered = [render(text, question, param_set) for text in _texts(question)]
         assert not [t for t in rendered if PLACEHOLDER.search(t)], "a placeholder was left"
