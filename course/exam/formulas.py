@@ -15,13 +15,13 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from course import pricing
 from course.facts import fact
 from course.pricing import (
-    REQUESTS_PER_MILLION,
     duration_tiers,
     edge_cost,
     gb,
     provisioned_concurrency_cost,
     usd,
 )
+from course.pricing.bill import REQUESTS_PER_MILLION
 
 # Tokens with digits that question text may contain outside placeholders: service and exam
 # names, architecture and runtime identifiers, and template or deployment-type names.
