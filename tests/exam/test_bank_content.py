@@ -274,3 +274,25 @@ def test_renderer_of_this_test_catches_a_typed_number():
     bad = {"prompt": "The maximum memory is 10240 MB.", "explanation": "", "choices": []}
     with pytest.raises(AssertionError):
         test_no_digits_outside_placeholders("x", bad)
+
+
+def test_facts_the_bank_relies_on_name_known_sources():
+    sources = json.loads((ROOT / "course" / "facts.json").read_text(encoding="utf-8"))["sources"]
+    used = {fact_id for _, q in BANK for fact_id in q.get("facts", [])}
+    for fact_id in sorted(used):
+        item = fact(fact_id)
+        assert item.source or item.status == "UNVERIFIED", f"{fact_id} has no source"
+        unknown = set(item.source) - set(sources)
+        assert not unknown, f"{fact_id} cites unknown sources {unknown}"
+
+
+def test_stale_value_check_catches_a_former_value_given_as_current():
+    """A question whose right answer is a {was:} value, asked in the present tense, fails."""
+    bad = {
+        "prompt": "What is the largest memory size of a function?",
+        "choices": ["{was:memory.max_mb}", "{fact:memory.max_mb}"],
+        "correct": [0],
+        "explanation": "",
+    }
+    with pytest.raises(AssertionError):
+        test_stale_values_appear_only_as_history("x", bad)
