@@ -16,6 +16,7 @@ the size limit stops the run there, and the result says which.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import json
 import os
@@ -85,7 +86,8 @@ def restrict(writable: list[str], readable: list[str]) -> int:
         return 0
     rules = [(path, _READ | write) for path in writable]
     rules += [(path, _READ) for path in readable]
-    rules += [("/dev", _READ | (1 << 1) | (_TRUNCATE if abi >= 3 else 0)), ("/dev/shm", _READ | write)]
+    device_write = (1 << 1) | (_TRUNCATE if abi >= 3 else 0)
+    rules += [("/dev", _READ | device_write), ("/dev/shm", _READ | write)]
     for path, access in rules:
         try:
             fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -287,10 +289,8 @@ def kill_descendants() -> int:
         found.append(pid)
         todo += children.get(pid, [])
     for pid in found:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
     return len(found)
 
 
