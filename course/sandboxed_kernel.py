@@ -15,7 +15,6 @@ the size limit stops the run there, and the result says which.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes
 import json
@@ -23,6 +22,7 @@ import os
 import resource
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -30,8 +30,7 @@ from pathlib import Path
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
-from jupyter_client.utils import ensure_async
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -102,14 +101,38 @@ def restrict(writable: list[str], readable: list[str]) -> int:
     return abi if done == 0 else 0
 
 
+class OutputLimitExceeded(Exception):
+    """A notebook printed more than the grader accepts (raised by print in the kernel)."""
+
+
+def limit_output(stream_class: type, limit: int) -> None:
+    """Make every write to the kernel's stdout and stderr raise past `limit` characters."""
+    original = stream_class.write
+    written = [0]
+
+    def write(self, text):  # noqa: ANN001, ANN202
+        written[0] += len(text)
+        if written[0] > limit:
+            raise OutputLimitExceeded(f"more than {limit / 1e6:g} MB of output")
+        return original(self, text)
+
+    stream_class.write = write
+
+
 def main(argv: list[str]) -> None:
-    """Confine this process to FOLDER, then become an ipykernel with the remaining arguments."""
+    """Confine this process to FOLDER, then run an ipykernel with the remaining arguments."""
     split = argv.index("--")
-    folder, readable, rest = argv[0], argv[1:split], argv[split + 1 :]
+    limit, folder, readable, rest = int(argv[0]), argv[1], argv[2:split], argv[split + 1 :]
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     restrict([folder], readable)
     os.chdir(folder)
-    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *rest])
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]
+    from ipykernel import iostream, kernelapp
+
+    limit_output(iostream.OutStream, limit)
+    sys.argv = [sys.argv[0], *rest]
+    kernelapp.launch_new_instance()
 
 
 def workspace(prefix: str) -> Path:
@@ -176,9 +199,12 @@ class _Client(NotebookClient):
         self.output_bytes += len(str(content.get("traceback", "")))
         if self.output_bytes <= self.max_output_bytes:
             return super().output(outs, msg, display_id, cell_index)
-        if not self.flooded:
+        if not self.flooded:  # end the kernel now: the loop may be too busy to interrupt it
             self.flooded = True
-            asyncio.ensure_future(ensure_async(self.km.interrupt_kernel()))
+            pid = getattr(self.km.provisioner, "pid", None)
+            if pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
         return None
 
 
@@ -204,13 +230,14 @@ def run_notebook(
     sources = sources or {}
     spec_dir = Path(tempfile.mkdtemp(prefix="lambda-course-kernelspec-"))
     try:
-        argv = [sys.executable, "-m", "course.sandboxed_kernel", str(folder), *readable_paths()]
+        argv = [sys.executable, "-m", "course.sandboxed_kernel", str(max_output_bytes)]
+        argv += [str(folder), *readable_paths()]
         argv += ["--", "-f", "{connection_file}"]
         kernel = spec_dir / KERNEL_NAME
         kernel.mkdir()
         spec = {"argv": argv, "display_name": "lambda-course (sandboxed)", "language": "python"}
         (kernel / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-        manager = KernelManager(
+        manager = AsyncKernelManager(
             kernel_name=KERNEL_NAME,
             kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir)]),
             connection_file=str(folder / "connection.json"),
@@ -237,7 +264,8 @@ def _run(nb, folder, manager, sources, timeout, max_output_bytes) -> list[CellRu
     cells = client.nb.cells
     code = [i for i, cell in enumerate(cells) if cell.cell_type == "code"]
     stopped = ""
-    with client.setup_kernel(env=kernel_env(folder)):
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    with client.setup_kernel(env=kernel_env(folder), **quiet):
         for index in code:
             cell = cells[index]
             if stopped:
@@ -247,20 +275,23 @@ def _run(nb, folder, manager, sources, timeout, max_output_bytes) -> list[CellRu
                 cell.source = sources[index]
             try:
                 client.execute_cell(cell, index)
+                ended = ""
             except CellTimeoutError:
-                stopped = f"code cell {code.index(index) + 1} ran longer than {timeout:g} s"
-                runs.append(CellRun(index, "timeout", list(cell.outputs), stopped))
-                continue
+                ended = "timeout"
             except DeadKernelError:
-                stopped = f"the kernel died while running code cell {code.index(index) + 1}"
-                runs.append(CellRun(index, "kernel died", list(cell.outputs), stopped))
-                continue
-            if client.flooded:
+                ended = "kernel died"
+            number = code.index(index) + 1
+            if client.flooded or _error_of(cell.outputs).startswith("OutputLimitExceeded"):
+                ended = "flood"
                 stopped = (
-                    f"code cell {code.index(index) + 1} printed more than "
-                    f"{max_output_bytes / 1e6:g} MB of output"
+                    f"code cell {number} printed more than {max_output_bytes / 1e6:g} MB of output"
                 )
-                runs.append(CellRun(index, "flood", list(cell.outputs), stopped))
+            elif ended == "timeout":
+                stopped = f"code cell {number} ran longer than {timeout:g} s"
+            elif ended:
+                stopped = f"the kernel died while running code cell {number}"
+            if ended:
+                runs.append(CellRun(index, ended, list(cell.outputs), stopped))
                 continue
             error = _error_of(cell.outputs)
             runs.append(CellRun(index, "error" if error else "ok", list(cell.outputs), error))

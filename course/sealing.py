@@ -234,17 +234,22 @@ def restore(learner: nbformat.NotebookNode, seal: Seal):
             cell.outputs, cell.execution_count = [], None
     by_id = {cell.get("id"): i for i, cell in enumerate(nb.cells)}
     tagged = check_cells(nb)
+    ids = {q.cell_id for q in seal.questions}
+    found = {
+        q.cell_id: by_id[q.cell_id]
+        for q in seal.questions
+        if q.cell_id in by_id and nb.cells[by_id[q.cell_id]].cell_type == "code"
+    }
+    free = [i for i in tagged if i not in found.values() and nb.cells[i].get("id") not in ids]
     placed: list[tuple[SealedQuestion, int, str]] = []
-    used: set[int] = set()
     missing = []
     for q in seal.questions:
-        index = by_id.get(q.cell_id)
-        if index is None or nb.cells[index].cell_type != "code":
-            index = tagged[q.position] if q.position < len(tagged) else None
-        if index is None or index in used:
+        index = found.get(q.cell_id)
+        if index is None and q.position < len(tagged) and tagged[q.position] in free:
+            index = tagged[q.position]  # ids changed: match by order among check cells
+        if index is None:
             missing.append(q)
             continue
-        used.add(index)
         cell = nb.cells[index]
         reason = ""
         if digest(normalized(cell.source)) != q.source_sha256:
