@@ -22,10 +22,10 @@ from typing import NoReturn
 
 from nbclient.exceptions import CellExecutionError
 
-from course import class_grading, grading, sealing
+from course import grading
 from course.exam import commands as exam_commands
 from course.exam import progress
-from course.grading import exercises, workspace
+from course.grading import classroom, exercises, notebook_check, sealing, workspace
 from course.lessons import notebooks
 
 START_NOTEBOOK = "notebooks/00_start_here.ipynb"
@@ -156,7 +156,7 @@ def add_learner_verbs(verbs: argparse._SubParsersAction) -> None:
 # --- end of the learner's loop ----------------------------------------------------------------
 
 
-# --- classroom kit: `build --classroom OUT` and `grade` (course.sealing, course.class_grading)
+# --- classroom kit: `build --classroom OUT` and `grade` (course.grading.sealing, .classroom)
 
 
 def build_classroom(out: str) -> int:
@@ -177,7 +177,7 @@ def add_grade_parser(verbs: argparse._SubParsersAction) -> None:
     grade_parser.add_argument("--out", required=True, help="the CSV to write (and .html, .png)")
     grade_parser.add_argument("--workers", type=int, default=2, help="students at once (2)")
     grade_parser.add_argument(
-        "--timeout", type=float, default=grading.CELL_TIMEOUT_S, help="seconds per cell"
+        "--timeout", type=float, default=notebook_check.CELL_TIMEOUT_S, help="seconds per cell"
     )
 
 
@@ -185,8 +185,8 @@ def grade(args: argparse.Namespace) -> int:
     """Grade a class; exit code 0 when it was graded, whatever the verdicts."""
     out = Path(args.out)
     try:
-        rows = class_grading.grade(Path(args.submissions), out, args.workers, args.timeout)
-    except class_grading.GradeError as error:
+        rows = classroom.grade(Path(args.submissions), out, args.workers, args.timeout)
+    except classroom.GradeError as error:
         print(f"Cannot grade {args.submissions}: {error}", file=sys.stderr)
         return 2
     passed = sum(row.verdict == "pass" for row in rows)

@@ -1,8 +1,8 @@
 """Check a learner's exercise notebook with sealed checks, in a sandboxed kernel.
 
 The learner's file is never modified. Its check cells are put back from the course's seal
-(course.sealing: made from solutions/, or read from seals/ in a classroom copy), and a copy
-runs cell by cell in a fresh sandboxed kernel (course.sandboxed_kernel). Each question's
+(course.grading.sealing: made from solutions/, or read from seals/ in a classroom copy), and a copy
+runs cell by cell in a fresh sandboxed kernel (course.grading.sandbox). Each question's
 verdict is read from the kernel's message stream, stamped by the sealed check, and compared
 with the seal's hash of the pass line (after nbval's sanitize rules): `pass`, `not yet`,
 `tampered` (the check cell was changed or its output forged; the original ran), `error`
@@ -17,7 +17,8 @@ from pathlib import Path
 
 import nbformat
 
-from course import exercises, notebooks, sandboxed_kernel, sealing
+from course.grading import exercises, runner, sandbox, sealing
+from course.lessons import notebooks
 
 SANITIZE_FILE = sealing.SANITIZE_FILE
 CELL_TIMEOUT_S = notebooks.CELL_TIMEOUT_S
@@ -104,7 +105,7 @@ def run_sealed(
         cell.index: sealing.sealed_source(cell.question, nonces[cell.index])
         for cell in sealed_cells
     }
-    runs = sandboxed_kernel.run_notebook(nb, folder, sources, timeout)
+    runs = runner.run_notebook(nb, folder, sources, timeout)
     by_index = {run.index: run for run in runs}
     stop = next((r for r in runs if r.status in ("timeout", "kernel died", "flood")), None)
     questions = tuple(
@@ -130,7 +131,7 @@ def check(notebook: Path, root: Path | None = None, timeout: float = CELL_TIMEOU
         seal = sealing.seal_for(notebook.name, root)
     except (notebooks.NotebookFileError, sealing.SealError) as error:
         raise CheckError(str(error)) from error
-    folder = sandboxed_kernel.workspace("lambda-course-check-")
+    folder = sandbox.workspace("lambda-course-check-")
     try:
         questions, notes = run_sealed(learner, seal, folder, timeout)
     finally:

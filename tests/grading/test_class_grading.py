@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from course import cli, exercises, notebooks
+from course import cli
+from course.grading import exercises
+from course.lessons import notebooks
 
 NAME = "03_pricing_exercises.ipynb"
 EXERCISE = notebooks.ROOT / exercises.TARGET_DIR / NAME

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from course import exercises, grading, notebooks, sealing
+from course import grading
+from course.grading import exercises, sealing
+from course.lessons import notebooks
 
 RESOURCES = Path(__file__).parent.parent / "resources"
 NAME = "01_demo_exercises.ipynb"
@@ -37,8 +39,8 @@ def test_the_seal_holds_check_sources_helpers_and_hashes_never_the_pass_line(roo
         ("Q2", "q2-check", 1),
     ]
     assert made.questions[0].helpers == {
-        "answered": "course.checks",
-        "report": "course.checks",
+        "answered": "course.grading.checks",
+        "report": "course.grading.checks",
     }
     assert made.questions[0].expected_sha256 == sealing.output_hash(NAME, "Q1", PASS_Q1)
     assert made.questions[0].expected_sha256 != sealing.output_hash(NAME, "Q2", PASS_Q1)

@@ -17,12 +17,13 @@ the kernel's message stream and compares its hash with the seal.
 
 What it cannot stop: code in the same kernel that rewrites Python's import machinery or
 IPython's execution hooks could still learn the nonce. Grading runs each submission in a
-sandboxed kernel (course.sandboxed_kernel) so it cannot change the course's files.
+sandboxed kernel (course.grading.sandbox) so it cannot change the course's files.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import inspect
 import json
@@ -32,28 +33,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
-from nbval.plugin import get_sanitize_patterns
 
-from course import exercises, notebooks
+from course.grading import exercises
+from course.lessons import notebooks
 
 SEALS_DIR = "seals"
-SANITIZE_FILE = Path(__file__).with_name("nbval_sanitize.cfg")
+SANITIZE_FILE = Path(__file__).parents[1] / "nbval_sanitize.cfg"
 VERDICT_MIME = "application/vnd.lambda-course.verdict+json"
 SEAL_VERSION = 1
-# Modules that hold the running lab's state: a sealed check reuses them (they are not re-imported).
-LAB_MODULES = frozenset(
-    {
-        "lab",
-        "runtime",
-        "worker",
-        "control_plane",
-        "async_invocation",
-        "logs",
-        "network_guard",
-        "events",
-        "triggers",
-    }
-)
+# The wing that holds the running lab's state: a sealed check reuses it (never re-imported).
+LAB_MODULES = frozenset({"lab"})
 
 
 class SealError(Exception):
@@ -101,12 +90,16 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_PATTERNS = get_sanitize_patterns(SANITIZE_FILE.read_text(encoding="utf-8"))
+@functools.cache
+def _patterns() -> list:
+    from nbval.plugin import get_sanitize_patterns  # slow to import: only where it is used
+
+    return get_sanitize_patterns(SANITIZE_FILE.read_text(encoding="utf-8"))
 
 
 def sanitized(text: str) -> str:
     """`text` with the values that change between runs replaced, as nbval compares them."""
-    for regex, replace in _PATTERNS:
+    for regex, replace in _patterns():
         text = re.sub(regex, replace, text)
     return text.strip()
 

@@ -1,7 +1,7 @@
 """Grade a whole class: SUBMISSIONS/<student>/<exercise>.ipynb into one CSV and a summary.
 
 Each student is graded in a worker process of its own, in a private temporary folder, with
-sealed checks in a sandboxed kernel (course.grading.run_sealed), so a corrupt file, a loop,
+sealed checks in a sandboxed kernel (notebook_check.run_sealed), so a corrupt file, a loop,
 a killed kernel, an output flood or a hostile cell costs only that student's rows. The
 submissions are only read, never written. The summary next to the CSV (an HTML table and a
 PNG plot) gives each question's pass rate and the most frequent "not yet" reasons.
@@ -21,7 +21,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from course import exercises, grading, notebooks, sandboxed_kernel, sealing
+from course.grading import exercises, notebook_check, sandbox, sealing
+from course.lessons import notebooks
 
 COLUMNS = ("student", "notebook", "question", "verdict", "detail")
 NO_QUESTION = "-"
@@ -84,28 +85,28 @@ def grade_notebook(student: str, path: Path, folder: Path, root: Path, timeout: 
     shutil.rmtree(run_folder, ignore_errors=True)
     run_folder.mkdir()
     try:
-        questions, _notes = grading.run_sealed(learner, seal, run_folder, timeout)
+        questions, _notes = notebook_check.run_sealed(learner, seal, run_folder, timeout)
     except Exception as error:  # a kernel that cannot start, say: only this notebook's rows
         return _rows_for_all(student, seal, "error", f"the grader could not run it: {error}")
     finally:
-        sandboxed_kernel.kill_descendants()
+        sandbox.kill_descendants()
     return [Row(student, seal.notebook, q.question, q.outcome, q.verdict) for q in questions]
 
 
 def grade_student(student: str, paths: list[Path], root: Path, timeout: float) -> list[Row]:
     """Every row of one student, graded in a private temporary folder that is then removed."""
-    folder = sandboxed_kernel.workspace("lambda-course-grade-")
+    folder = sandbox.workspace("lambda-course-grade-")
     try:
         return [
             row for path in paths for row in grade_notebook(student, path, folder, root, timeout)
         ]
     finally:
-        sandboxed_kernel.kill_descendants()
+        sandbox.kill_descendants()
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _worker_start() -> None:
-    sandboxed_kernel.become_subreaper()
+    sandbox.become_subreaper()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -125,7 +126,7 @@ def grade_class(
     folder: Path,
     root: Path | None = None,
     workers: int = 2,
-    timeout: float = grading.CELL_TIMEOUT_S,
+    timeout: float = notebook_check.CELL_TIMEOUT_S,
     progress: Callable[[int, int, str], None] = progress_bar,
 ) -> list[Row]:
     """Grade every student in `folder` in `workers` parallel processes; rows in student order."""
@@ -235,10 +236,10 @@ def write_summary(rows: list[Row], csv_path: Path) -> tuple[Path, Path]:
     write_plot(questions, plot)
     cell = html.escape
     head = "".join(f"<th>{cell(v)}</th>" for v in ("notebook", "question", "graded"))
-    head += "".join(f"<th>{v}</th>" for v in grading.VERDICTS) + "<th>pass rate</th>"
+    head += "".join(f"<th>{v}</th>" for v in notebook_check.VERDICTS) + "<th>pass rate</th>"
     body = "".join(
         f"<tr><td>{cell(s.notebook)}</td><td>{cell(s.question)}</td><td>{s.graded}</td>"
-        + "".join(f"<td>{s.counts.get(v, 0)}</td>" for v in grading.VERDICTS)
+        + "".join(f"<td>{s.counts.get(v, 0)}</td>" for v in notebook_check.VERDICTS)
         + f"<td>{100 * s.pass_rate:.0f} %</td></tr>"
         for s in questions
     )
@@ -265,7 +266,7 @@ def write_summary(rows: list[Row], csv_path: Path) -> tuple[Path, Path]:
 
 
 def grade(
-    folder: Path, out: Path, workers: int = 2, timeout: float = grading.CELL_TIMEOUT_S
+    folder: Path, out: Path, workers: int = 2, timeout: float = notebook_check.CELL_TIMEOUT_S
 ) -> list[Row]:
     """`lambda-course grade`: grade the class, write the CSV and its summary."""
     out = Path(out)
