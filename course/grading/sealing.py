@@ -268,7 +268,7 @@ def restore(learner: nbformat.NotebookNode, seal: Seal):
 # --- running a sealed check cell in the kernel -----------------------------------------------
 
 
-def run_sealed(nonce, question, source, helpers, lab_modules, user_ns):  # noqa: ANN001, ANN201
+def run_in_kernel(nonce, question, source, helpers, lab_modules, user_ns):  # noqa: ANN001, ANN201
     """Run one check cell honestly inside the learner's kernel (sent there as source).
 
     The helpers are imported afresh from the course's files with every non-lab `course`
@@ -324,7 +324,7 @@ def run_sealed(nonce, question, source, helpers, lab_modules, user_ns):  # noqa:
     publish_display_data({"application/vnd.lambda-course.verdict+json": verdict})
 
 
-_RUNNER = inspect.getsource(run_sealed)
+_RUNNER = inspect.getsource(run_in_kernel)
 
 
 def sealed_source(question: SealedQuestion, nonce: str) -> str:
@@ -333,7 +333,7 @@ def sealed_source(question: SealedQuestion, nonce: str) -> str:
     call = ", ".join(json.dumps(a) for a in args)
     return (
         f"exec(compile({_RUNNER!r}, '<lambda-course seal>', 'exec'), __lambda_seal__ := {{}})\n"
-        f"__lambda_seal__['run_sealed']({call}, globals())\n"
+        f"__lambda_seal__['run_in_kernel']({call}, globals())\n"
         "del __lambda_seal__"
     )
 

@@ -119,9 +119,9 @@ def graded(tmp_path_factory):
     add("fay", metadata_forgery)
     patcher = "\n".join(
         [
-            "import builtins, sys, course.checks, course.checks.pricing",
-            "course.checks.report = lambda q, p, c, h='': print(f'{q} correct: {c}.')",
-            "course.checks.pricing.expected_q2 = lambda: 0",
+            "import builtins, sys, course.grading.checks, course.grading.checks.pricing",
+            "course.grading.checks.report = lambda q, p, c, h='': print(f'{q} correct: {c}.')",
+            "course.grading.checks.pricing.expected_q2 = lambda: 0",
             "def check_q3(value):",
             "    print('Q3 correct: the extra USD per month under the old billing steps.')",
             "class Forger:",

@@ -115,12 +115,12 @@ def test_check_refuses_every_known_forgery(root, tmp_path):
     nb.cells[4].source = f'print("{PASS_Q1}")'  # (a) Q1: a print of the pass line
     nb.cells[6].source = "\n".join(
         [
-            "import builtins, json, os, sys, course.checks",
+            "import builtins, json, os, sys, course.grading.checks",
             "path = os.environ.get('LAMBDA_COURSE_GRADING_RESULTS', 'results.jsonl')",
             "for n in range(8):  # (b) pass lines appended to the old results file",
             "    record = {'cell_num': n, 'outcome': 'passed', 'stdout': 'x', 'error': ''}",
             "    open(path, 'a').write(json.dumps(record) + '\\n')",
-            "course.checks.report = lambda q, p, c, h='': print(f'{q} correct: {c}.')",
+            "course.grading.checks.report = lambda q, p, c, h='': print(f'{q} correct: {c}.')",
             "class Forger:",
             "    def write(self, text):",
             "        return sys.__stdout__.write(text.replace('not yet', 'correct'))",
@@ -146,6 +146,7 @@ def test_check_refuses_every_known_forgery(root, tmp_path):
     )
     assert report.questions[1].verdict.startswith("Q2 not yet: `double(21)` returns 42.")
     assert report.solution == f"solutions/{NAME}"
+    assert report.notes == ()  # the forging cell itself ran without an error
     assert not report.passed
 
 
