@@ -184,6 +184,8 @@ def add_grade_parser(verbs: argparse._SubParsersAction) -> None:
 def grade(args: argparse.Namespace) -> int:
     """Grade a class; exit code 0 when it was graded, whatever the verdicts."""
     out = Path(args.out)
+    if note := classroom.sandbox_note():
+        print(note, file=sys.stderr)
     try:
         rows = classroom.grade(Path(args.submissions), out, args.workers, args.timeout)
     except classroom.GradeError as error:

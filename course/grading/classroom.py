@@ -265,6 +265,16 @@ def write_summary(rows: list[Row], csv_path: Path) -> tuple[Path, Path]:
     return page, plot
 
 
+def sandbox_note() -> str:
+    """One plain sentence when this machine cannot confine notebooks (empty when it can)."""
+    if sandbox.landlock_abi() >= 1:
+        return ""
+    return (
+        "Warning: this Linux kernel offers no Landlock sandbox, so submitted notebooks run with "
+        "your user's rights: grade on a machine or account that holds nothing else."
+    )
+
+
 def grade(
     folder: Path, out: Path, workers: int = 2, timeout: float = notebook_check.CELL_TIMEOUT_S
 ) -> list[Row]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from course import cli
-from course.grading import exercises
+from course.grading import classroom, exercises, sandbox
 from course.lessons import notebooks
 
 NAME = "03_pricing_exercises.ipynb"
@@ -362,6 +362,12 @@ def test_bad_options_are_clear_errors(tmp_path, capsys):
     (tmp_path / "subs").mkdir()
     assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv")]) == 2
     assert "has no <student>/<exercise>.ipynb files to grade" in capsys.readouterr().err
+
+
+def test_grading_says_plainly_when_there_is_no_sandbox(monkeypatch):
+    assert classroom.sandbox_note() == ""  # this machine has Landlock (the hostile test needs it)
+    monkeypatch.setattr(sandbox, "landlock_abi", lambda: 0)
+    assert classroom.sandbox_note().startswith("Warning: this Linux kernel offers no Landlock")
 
 
 def test_the_classroom_copy_checks_without_solutions(tmp_path):
