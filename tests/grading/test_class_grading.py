@@ -165,6 +165,8 @@ def graded(tmp_path_factory):
     removed.cells = [c for c in removed.cells if c.get("id") != "pricing-ex-08"]  # Q2's check
     add("mia", removed)
     add("ned", exercise(), name="99_unknown_exercises.ipynb")
+    hider = "import IPython.display\nIPython.display.publish_display_data = print\nseconds = ..."
+    add("oli", exercise(["Q1"], replace={"Q2": hider}))
 
     before = {path: path.read_bytes() for path in sorted(subs.rglob("*")) if path.is_file()}
     out = base / "grades" / "grades.csv"
@@ -212,7 +214,7 @@ def details(graded, student):
 def test_grade_exits_0_with_a_progress_bar_and_one_row_per_question(graded):
     done = graded["done"]
     assert done.returncode == 0, done.stderr
-    assert "[####################] 14/14 students graded" in done.stderr
+    assert "[####################] 15/15 students graded" in done.stderr
     assert list(graded["rows"][0]) == ["student", "notebook", "question", "verdict", "detail"]
     assert sorted(graded["by"]) == sorted(
         [
@@ -230,6 +232,7 @@ def test_grade_exits_0_with_a_progress_bar_and_one_row_per_question(graded):
             "len",
             "mia",
             "ned",
+            "oli",
         ]
     )
     assert f"{len(graded['rows'])} rows (" in done.stdout
@@ -335,6 +338,11 @@ def test_an_unknown_notebook_is_one_error_row(graded):
     ]
 
 
+def test_a_hidden_verdict_is_tampered(graded):
+    assert verdicts(graded, "oli") == [(q, "pass" if q == "Q1" else "tampered") for q in QUESTIONS]
+    assert details(graded, "oli")["Q2"] == "learner code hid or forged the sealed check's output"
+
+
 def test_submissions_keep_the_same_bytes(graded):
     after = {p: p.read_bytes() for p in sorted(graded["subs"].rglob("*")) if p.is_file()}
     digest = {p: hashlib.sha256(b).hexdigest() for p, b in after.items()}
@@ -345,11 +353,11 @@ def test_summary_table_and_plot_next_to_the_csv(graded):
     page = graded["out"].with_suffix(".html").read_text(encoding="utf-8")
     plot = graded["out"].with_suffix(".png").read_bytes()
     assert plot.startswith(b"\x89PNG")
-    # Q1 has 13 rows (ned's notebook has none): 8 pass (ada bob gus ivy jon kim len mia),
+    # Q1 has 14 rows (ned's notebook has none): 9 pass (ada bob gus ivy jon kim len mia oli),
     # 3 not yet (cyd eve fay), 1 tampered (dan), 1 error (hal), 0 timeout.
     assert (
-        "<tr><td>03_pricing_exercises.ipynb</td><td>Q1</td><td>13</td>"
-        "<td>8</td><td>3</td><td>1</td><td>1</td><td>0</td><td>62 %</td></tr>"
+        "<tr><td>03_pricing_exercises.ipynb</td><td>Q1</td><td>14</td>"
+        "<td>9</td><td>3</td><td>1</td><td>1</td><td>0</td><td>64 %</td></tr>"
     ) in page
     # Q4's placeholder: bob cyd dan eve fay gus len mia
     reason = f"<tr><td>8</td><td>03_pricing_exercises.ipynb</td><td>Q4</td><td>{placeholder('Q4')}"
