@@ -2,7 +2,9 @@
 
 lambda-course lab                 open JupyterLab on the start-here notebook (127.0.0.1)
 lambda-course build               regenerate exercises/ from solutions/
-lambda-course check FILE          check an exercise notebook against its solution
+lambda-course build --classroom OUT   write the learners' copy: no solutions/, sealed checks
+lambda-course check FILE          check an exercise notebook with sealed checks
+lambda-course grade DIR --out grades.csv   grade DIR/<student>/<exercise>.ipynb
 lambda-course execute FILE...     re-run notebooks in a real kernel and store outputs
 lambda-course start NN            copy lesson NN's exercises into work/ (never replaces yours)
 lambda-course quiz | review | progress | coverage --exam X      exam prep (course.exam)
@@ -23,7 +25,7 @@ from nbclient.exceptions import CellExecutionError
 from course import grading
 from course.exam import commands as exam_commands
 from course.exam import progress
-from course.grading import exercises, workspace
+from course.grading import classroom, exercises, notebook_check, sealing, workspace
 from course.lessons import notebooks
 
 START_NOTEBOOK = "notebooks/00_start_here.ipynb"
@@ -78,8 +80,10 @@ def lab(port: int | None, token: str | None) -> NoReturn:
     os.execv(command[0], command)
 
 
-def build() -> int:
-    """Regenerate exercises/ and say what changed."""
+def build(classroom: str | None = None) -> int:
+    """Regenerate exercises/ and say what changed, or write the classroom copy."""
+    if classroom:
+        return build_classroom(classroom)
     for step in exercises.build():
         print(step)
     return 0
@@ -152,6 +156,46 @@ def add_learner_verbs(verbs: argparse._SubParsersAction) -> None:
 # --- end of the learner's loop ----------------------------------------------------------------
 
 
+# --- classroom kit: `build --classroom OUT` and `grade` (course.grading.sealing, .classroom)
+
+
+def build_classroom(out: str) -> int:
+    """Write the learners' copy of the course into OUT."""
+    try:
+        seals = sealing.build_classroom(Path(out))
+    except sealing.SealError as error:
+        print(f"Cannot build the classroom copy: {error}", file=sys.stderr)
+        return 2
+    print(f"{out}: the learners' copy, without solutions/, with {len(seals)} sealed notebooks.")
+    return 0
+
+
+def add_grade_parser(verbs: argparse._SubParsersAction) -> None:
+    """The `grade` sub-command's options."""
+    grade_parser = verbs.add_parser("grade", help="grade a class's submitted notebooks")
+    grade_parser.add_argument("submissions", help="folder of <student>/<exercise>.ipynb")
+    grade_parser.add_argument("--out", required=True, help="the CSV to write (and .html, .png)")
+    grade_parser.add_argument("--workers", type=int, default=2, help="students at once (2)")
+    grade_parser.add_argument(
+        "--timeout", type=float, default=notebook_check.CELL_TIMEOUT_S, help="seconds per cell"
+    )
+
+
+def grade(args: argparse.Namespace) -> int:
+    """Grade a class; exit code 0 when it was graded, whatever the verdicts."""
+    out = Path(args.out)
+    if note := classroom.sandbox_note():
+        print(note, file=sys.stderr)
+    try:
+        rows = classroom.grade(Path(args.submissions), out, args.workers, args.timeout)
+    except classroom.GradeError as error:
+        print(f"Cannot grade {args.submissions}: {error}", file=sys.stderr)
+        return 2
+    passed = sum(row.verdict == "pass" for row in rows)
+    print(f"{len(rows)} rows ({passed} pass) in {out}; summary in {out.with_suffix('.html')}.")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, one sub-command per verb."""
     main_parser = argparse.ArgumentParser(
@@ -161,12 +205,14 @@ def parser() -> argparse.ArgumentParser:
     lab_parser = verbs.add_parser("lab", help="open JupyterLab on the start-here notebook")
     lab_parser.add_argument("--port", type=int, help=f"default {DEFAULT_PORT}, or a free one")
     lab_parser.add_argument("--token", help="access token (default: a random one)")
-    verbs.add_parser("build", help="regenerate exercises/ from solutions/")
+    build_parser = verbs.add_parser("build", help="regenerate exercises/ from solutions/")
+    build_parser.add_argument("--classroom", metavar="OUT", help="write the learners' copy")
     check_parser = verbs.add_parser("check", help="check an exercise notebook")
     check_parser.add_argument("file", help="a notebook, or a folder of them such as work/")
     execute_parser = verbs.add_parser("execute", help="re-run notebooks and store outputs")
     execute_parser.add_argument("files", nargs="+")
     add_learner_verbs(verbs)
+    add_grade_parser(verbs)
     return main_parser
 
 
@@ -176,7 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb == "lab":
         return lab(args.port, args.token)
     if args.verb == "build":
-        return build()
+        return build(args.classroom)
+    if args.verb == "grade":
+        return grade(args)
     if args.verb == "check":
         return check(args.file)
     if args.verb == "start":
