@@ -1274,7 +1274,5 @@ def test_at_least_30_lab_verified_questions_have_a_test():
 
 
 def test_the_bank_marks_exactly_the_verified_questions():
-    marked = {
-        qid: q.source["verified_by"] for qid, q in QUESTIONS.items() if "verified_by" in q.source
-    }
+    marked = {qid: q.verified_by for qid, q in QUESTIONS.items() if q.verified_by}
     assert marked == {qid: f"{THIS_FILE}::{test}" for qid, test in VERIFIED.items()}
