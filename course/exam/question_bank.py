@@ -77,7 +77,8 @@ class Question:
     facts: tuple[str, ...]
     answer: NumericAnswer | None = None
     variants: Mapping[str, tuple] = field(default_factory=dict)
-    lab_verified: str = ""
+    lab_verified: str = ""  # the lab scenario that shows the answer
+    verified_by: str = ""  # the test that runs that scenario ('' while it waits for the lab)
     source: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     formulas: Formulas = field(default_factory=dict, repr=False, compare=False)
 
@@ -172,6 +173,7 @@ def render(raw: Mapping[str, Any], formulas: Formulas, where: str = "") -> Quest
         answer=_answer(raw, params, formulas, where) if kind == "numeric" else None,
         variants={name: tuple(values) for name, values in raw.get("variants", {}).items()},
         lab_verified=raw.get("lab_verified", ""),
+        verified_by=raw.get("verified_by", ""),
         source=raw,
         formulas=formulas,
     )

@@ -316,6 +316,8 @@ class Runtime:
         prefix = json.dumps([fn.function_arn, str(fn.version)])[:-1]
         now = time.monotonic()
         stale: list[ExecutionEnvironment] = []
+        throttled: TooManyRequests | None = None
+        warm = None
         with self._lock:
             for env in list(self._environments):
                 expired = now - env.last_used > self.idle_expiry_s
@@ -323,11 +325,18 @@ class Runtime:
                 if not env.busy and (expired or outdated):
                     self._environments.remove(env)
                     stale.append(env)
-            warm = next((e for e in self._environments if e.key == key and not e.busy), None)
-            if warm is not None:
-                warm.busy = True
+            try:  # a warm environment needs a free concurrency slot too (reserved 0 throttles all)
+                self._check_concurrency(fn)
+            except TooManyRequests as error:
+                throttled = error
+            else:
+                warm = next((e for e in self._environments if e.key == key and not e.busy), None)
+                if warm is not None:
+                    warm.busy = True
         for env in stale:
             env.kill()
+        if throttled is not None:
+            raise throttled
         if warm is not None:
             return warm, False
         with self._lock:

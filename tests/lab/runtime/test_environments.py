@@ -81,6 +81,17 @@ def test_reserved_concurrency_zero_throttles(lam, deploy):
     assert response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
 
 
+def test_reserved_concurrency_zero_throttles_a_warm_function_too(lab, lam, deploy):
+    deploy("echo", "context_echo.handler")
+    call(lam, "echo")  # a warm environment is waiting
+    lam.put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=0)
+    with pytest.raises(lam.exceptions.TooManyRequestsException):
+        lam.invoke(FunctionName="echo")
+    lam.delete_function_concurrency(FunctionName="echo")
+    assert call(lam, "echo")["calls"] == 2  # the same environment, still warm
+    assert [i.cold for i in lab.invocations] == [True, False]
+
+
 def test_reserved_concurrency_one_throttles_the_second_concurrent_call(lab, lam, deploy):
     deploy("slow", "self_invoke.slow", timeout_s=5)
     lam.put_function_concurrency(FunctionName="slow", ReservedConcurrentExecutions=1)
