@@ -130,8 +130,8 @@ def test_cli_check_keeps_each_verdict(monkeypatch):
         "work/03_pricing_exercises.ipynb",
         "solutions/03_pricing_exercises.ipynb",
         (
-            QuestionResult("Q1", True, "Q1 correct: a."),
-            QuestionResult("Q2", False, "Q2 not yet: b."),
+            QuestionResult("Q1", "pass", "Q1 correct: a."),
+            QuestionResult("Q2", "not yet", "Q2 not yet: b."),
         ),
         (),
     )
