@@ -75,19 +75,33 @@ DATA_EVENTS = frozenset(
         "lambda:InvokeWithResponseStream",
         *(
             f"dynamodb:{op}"
-            for op in (
-                "GetItem PutItem UpdateItem DeleteItem Query Scan BatchGetItem BatchWriteItem "
-                "TransactGetItems TransactWriteItems ExecuteStatement"
-            ).split()
+            for op in [
+                "GetItem",
+                "PutItem",
+                "UpdateItem",
+                "DeleteItem",
+                "Query",
+                "Scan",
+                "BatchGetItem",
+                "BatchWriteItem",
+                "TransactGetItems",
+                "TransactWriteItems",
+                "ExecuteStatement",
+            ]
         ),
         "dynamodbstreams:GetRecords",
         "dynamodbstreams:GetShardIterator",
         *(
             f"sqs:{op}"
-            for op in (
-                "SendMessage SendMessageBatch ReceiveMessage DeleteMessage DeleteMessageBatch "
-                "ChangeMessageVisibility ChangeMessageVisibilityBatch"
-            ).split()
+            for op in [
+                "SendMessage",
+                "SendMessageBatch",
+                "ReceiveMessage",
+                "DeleteMessage",
+                "DeleteMessageBatch",
+                "ChangeMessageVisibility",
+                "ChangeMessageVisibilityBatch",
+            ]
         ),
         "sns:Publish",
         "sns:PublishBatch",
