@@ -215,7 +215,7 @@ def parse_http(
         params = {**query, **form}
         operation = params.get("Action")
         return (signing_name, operation, _unflatten(params)) if operation else None
-    route = _match_route(signing_name, method, unquote(path), query)
+    route = _match_route(signing_name, method, unquote(path), query, headers)
     if route is None:
         return None
     operation, path_params = route
@@ -276,26 +276,45 @@ def _service_for_target(signing_name: str, prefix: str) -> str | None:
 
 
 @cache
-def _routes(service: str) -> list[tuple[str, list[str], dict[str, str], str]]:
-    """(method, path parts, literal query, operation), most specific first."""
+def _routes(service: str) -> list[tuple[str, list[str], dict[str, str], set[str], str]]:
+    """(method, path parts, literal query, required query/headers, operation), specific first.
+
+    Operations sharing one URI (PutObject, CopyObject, UploadPart) differ by the query
+    parameters and headers they require (x-amz-copy-source, partNumber...); deprecated
+    operations (PutBucketNotification) come after their replacements.
+    """
     model = _model(service)
     routes = []
     for name in model.operation_names:
-        http = model.operation_model(name).http
+        operation = model.operation_model(name)
+        http = operation.http
         path, _, query = http["requestUri"].partition("?")
         literal = {k: v[0] if v else "" for k, v in parse_qs(query, keep_blank_values=True).items()}
+        required: set[str] = set()
+        shape = operation.input_shape
+        for member in shape.required_members if shape is not None else []:
+            where = shape.members[member].serialization
+            if where.get("location") in ("querystring", "header"):
+                required.add(where.get("name", member).lower())
         parts = [p for p in path.split("/") if p]
-        routes.append((http["method"], parts, literal, name))
-    routes.sort(key=lambda r: (-len(r[2]), -sum(not p.startswith("{") for p in r[1])))
-    return routes
+        routes.append((http["method"], parts, literal, required, name, operation.deprecated))
+    routes.sort(
+        key=lambda r: (
+            r[5],
+            -len(r[2]) - len(r[3]),
+            -sum(not p.startswith("{") for p in r[1]),
+        )
+    )
+    return [r[:5] for r in routes]
 
 
 def _match_route(
-    service: str, method: str, path: str, query: Mapping[str, str]
+    service: str, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]
 ) -> tuple[str, dict[str, str]] | None:
     segments = [s for s in path.split("/") if s != ""]
-    for route_method, parts, literal, operation in _routes(service):
-        if route_method != method:
+    present = {k.lower() for k in query} | set(headers)
+    for route_method, parts, literal, required, operation in _routes(service):
+        if route_method != method or not required <= present:
             continue
         if any(k not in query or (v and query[k] != v) for k, v in literal.items()):
             continue
