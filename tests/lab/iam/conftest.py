@@ -5,7 +5,7 @@ import json
 import boto3
 import pytest
 
-CALLER = '''
+CALLER = """
 import os
 
 import boto3
@@ -27,7 +27,7 @@ def handler(event, context):
             results.append({"ok": {k: str(v) for k, v in response.items()}})
     return {"results": results, "key": os.environ["AWS_ACCESS_KEY_ID"],
             "token": bool(os.environ.get("AWS_SESSION_TOKEN"))}
-'''
+"""
 
 
 def statement(action, resource, **extra):

@@ -49,7 +49,9 @@ def test_handler_reads_its_prefix_and_gets_access_denied_outside(caller, bucket)
 def test_list_bucket_limited_to_a_prefix(caller, bucket):
     caller(
         "lister",
-        statement("s3:ListBucket", "arn:aws:s3:::photos", Condition={"StringLike": {"s3:prefix": "in/*"}}),
+        statement(
+            "s3:ListBucket", "arn:aws:s3:::photos", Condition={"StringLike": {"s3:prefix": "in/*"}}
+        ),
     )
     inside, everything = run(
         "lister",
@@ -111,16 +113,40 @@ def test_sns_topic_allowed_and_other_topic_refused_with_authorization_error(call
 @pytest.mark.parametrize(
     ("service", "method", "params", "code", "action"),
     [
-        ("sqs", "send_message", {"QueueUrl": "QUEUE", "MessageBody": "x"}, "AccessDenied", "sqs:SendMessage"),
-        ("secretsmanager", "get_secret_value", {"SecretId": "db-password"}, "AccessDeniedException",
-         "secretsmanager:GetSecretValue"),
+        (
+            "sqs",
+            "send_message",
+            {"QueueUrl": "QUEUE", "MessageBody": "x"},
+            "AccessDenied",
+            "sqs:SendMessage",
+        ),
+        (
+            "secretsmanager",
+            "get_secret_value",
+            {"SecretId": "db-password"},
+            "AccessDeniedException",
+            "secretsmanager:GetSecretValue",
+        ),
         ("ssm", "get_parameter", {"Name": "/app/db"}, "AccessDeniedException", "ssm:GetParameter"),
-        ("lambda", "get_function", {"FunctionName": "bare"}, "AccessDeniedException", "lambda:GetFunction"),
-        ("logs", "describe_log_streams", {"logGroupName": "/aws/lambda/bare"}, "AccessDeniedException",
-         "logs:DescribeLogStreams"),
+        (
+            "lambda",
+            "get_function",
+            {"FunctionName": "bare"},
+            "AccessDeniedException",
+            "lambda:GetFunction",
+        ),
+        (
+            "logs",
+            "describe_log_streams",
+            {"logGroupName": "/aws/lambda/bare"},
+            "AccessDeniedException",
+            "logs:DescribeLogStreams",
+        ),
     ],
 )
-def test_every_service_answers_a_denial_with_its_own_error_code(caller, service, method, params, code, action):
+def test_every_service_answers_a_denial_with_its_own_error_code(
+    caller, service, method, params, code, action
+):
     url = boto3.client("sqs").create_queue(QueueName="jobs")["QueueUrl"]
     boto3.client("secretsmanager").create_secret(Name="db-password", SecretString="s3cret")
     boto3.client("ssm").put_parameter(Name="/app/db", Value="x", Type="SecureString")
@@ -128,14 +154,18 @@ def test_every_service_answers_a_denial_with_its_own_error_code(caller, service,
     params = {k: url if v == "QUEUE" else v for k, v in params.items()}
     (result,) = run("bare", (service, method, params))["results"]
     assert result["code"] == code
-    assert result["message"].startswith(f"User: {ROLE_SESSION.format('bare')} is not authorized to perform: {action} on resource: arn:aws:")
+    assert result["message"].startswith(
+        f"User: {ROLE_SESSION.format('bare')} is not authorized to perform: {action} "
+        "on resource: arn:aws:"
+    )
 
 
 def test_attach_and_detach_take_effect_on_the_next_call(caller, bucket):
     caller("flip")
     iam = boto3.client("iam")
     read = iam.create_policy(
-        PolicyName="read-photos", PolicyDocument=json.dumps(policy(statement("s3:GetObject", "arn:aws:s3:::photos/*")))
+        PolicyName="read-photos",
+        PolicyDocument=json.dumps(policy(statement("s3:GetObject", "arn:aws:s3:::photos/*"))),
     )["Policy"]["Arn"]
     get = ("s3", "get_object", {"Bucket": "photos", "Key": "in/cat.jpg"})
     assert run("flip", get)["results"][0]["code"] == "AccessDenied"
@@ -145,7 +175,16 @@ def test_attach_and_detach_take_effect_on_the_next_call(caller, bucket):
         RoleName="flip-role",
         PolicyName="no-cats",
         PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::photos/in/cat.jpg"}]}
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Action": "s3:*",
+                        "Resource": "arn:aws:s3:::photos/in/cat.jpg",
+                    }
+                ],
+            }
         ),
     )
     denied = run("flip", get)["results"][0]
@@ -166,7 +205,9 @@ def learner_user(name, *statements):
     iam = boto3.client("iam")
     iam.create_user(UserName=name)
     if statements:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy(*statements)))
+        iam.put_user_policy(
+            UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy(*statements))
+        )
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return boto3.client(
         "lambda", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"]
@@ -187,7 +228,9 @@ def test_iam_user_without_invoke_permission_is_refused(lab):
         f"lambda:InvokeFunction on resource: {fn} because no identity-based policy allows the "
         "lambda:InvokeFunction action"
     )
-    operator = learner_user("operator", statement("lambda:InvokeFunction", "arn:aws:lambda:*:*:function:hel?o"))
+    operator = learner_user(
+        "operator", statement("lambda:InvokeFunction", "arn:aws:lambda:*:*:function:hel?o")
+    )
     assert operator.invoke(FunctionName="hello")["Payload"].read() == b'"hi"'
 
 
@@ -197,7 +240,9 @@ def test_function_resource_policy_lets_another_identity_invoke(lab):
     with pytest.raises(guest.exceptions.ClientError):
         guest.invoke(FunctionName="shared")
     boto3.client("lambda").add_permission(
-        FunctionName="shared", StatementId="guest", Action="lambda:InvokeFunction",
+        FunctionName="shared",
+        StatementId="guest",
+        Action="lambda:InvokeFunction",
         Principal=f"arn:aws:iam::{ACCOUNT}:user/guest",
     )
     assert guest.invoke(FunctionName="shared")["StatusCode"] == 200

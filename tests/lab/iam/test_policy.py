@@ -21,7 +21,9 @@ BUCKET_OBJECT = "arn:aws:s3:::photos/in/cat.jpg"
 
 
 def policy(*statements, kind=IDENTITY, source="inline policy p of role reader-role"):
-    return Policy.parse(source, json.dumps({"Version": "2012-10-17", "Statement": list(statements)}), kind)
+    return Policy.parse(
+        source, json.dumps({"Version": "2012-10-17", "Statement": list(statements)}), kind
+    )
 
 
 def allow(action, resource="*", **extra):
@@ -67,8 +69,16 @@ def test_action_wildcards_and_case(pattern, action, expected):
         ("arn:aws:s3:::photos/?at.jpg", "arn:aws:s3:::photos/cat.jpg", True),
         ("arn:aws:s3:::photos/?at.jpg", "arn:aws:s3:::photos/at.jpg", False),
         ("arn:aws:dynamodb:*:*:table/users", "arn:aws:dynamodb:us-east-1:1:table/users", True),
-        ("arn:aws:dynamodb:*:*:table/users", "arn:aws:dynamodb:us-east-1:1:table/users/index/x", False),
-        ("arn:aws:dynamodb:*:*:table/users*", "arn:aws:dynamodb:us-east-1:1:table/users/index/x", True),
+        (
+            "arn:aws:dynamodb:*:*:table/users",
+            "arn:aws:dynamodb:us-east-1:1:table/users/index/x",
+            False,
+        ),
+        (
+            "arn:aws:dynamodb:*:*:table/users*",
+            "arn:aws:dynamodb:us-east-1:1:table/users/index/x",
+            True,
+        ),
         ("*", "arn:aws:sns:us-east-1:1:t", True),
         ("arn:aws:s3:::a.b", "arn:aws:s3:::axb", False),  # a dot is a dot, not a regex
     ],
@@ -93,7 +103,9 @@ def test_allow_on_prefix_allows_inside_and_not_outside():
     outside = decide("s3:GetObject", "arn:aws:s3:::photos/out/cat.jpg", p)
     assert not outside.allowed
     explanation = outside.explain()
-    assert "statement 1 of inline policy p of role reader-role (Allow) does not apply" in explanation
+    assert (
+        "statement 1 of inline policy p of role reader-role (Allow) does not apply" in explanation
+    )
     assert "does not match arn:aws:s3:::photos/out/cat.jpg" in explanation
     assert '"Resource": "arn:aws:s3:::photos/out/cat.jpg"' in explanation
 
@@ -132,24 +144,42 @@ def test_not_action_allows_everything_else():
 def test_not_resource_with_deny_protects_everything_but_one_bucket():
     p = policy(
         allow("s3:*"),
-        {"Effect": "Deny", "Action": "s3:*", "NotResource": ["arn:aws:s3:::photos", "arn:aws:s3:::photos/*"]},
+        {
+            "Effect": "Deny",
+            "Action": "s3:*",
+            "NotResource": ["arn:aws:s3:::photos", "arn:aws:s3:::photos/*"],
+        },
     )
     assert decide("s3:GetObject", BUCKET_OBJECT, p).allowed
     assert decide("s3:GetObject", "arn:aws:s3:::secrets/x", p).explicit_deny
 
 
 def test_statement_and_lists_in_any_form():
-    single = Policy.parse("p", {"Statement": allow(["sqs:SendMessage", "sqs:ReceiveMessage"], ["arn:aws:sqs:us-east-1:1:a", "arn:aws:sqs:us-east-1:1:b"])})
+    single = Policy.parse(
+        "p",
+        {
+            "Statement": allow(
+                ["sqs:SendMessage", "sqs:ReceiveMessage"],
+                ["arn:aws:sqs:us-east-1:1:a", "arn:aws:sqs:us-east-1:1:b"],
+            )
+        },
+    )
     assert decide("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:1:b", single).allowed
     assert not decide("sqs:DeleteMessage", "arn:aws:sqs:us-east-1:1:b", single).allowed
 
 
 def test_list_bucket_restricted_to_a_prefix_with_s3_prefix_condition():
     p = policy(
-        allow("s3:ListBucket", "arn:aws:s3:::photos", Condition={"StringLike": {"s3:prefix": ["in/*", "in/"]}})
+        allow(
+            "s3:ListBucket",
+            "arn:aws:s3:::photos",
+            Condition={"StringLike": {"s3:prefix": ["in/*", "in/"]}},
+        )
     )
     assert decide("s3:ListBucket", "arn:aws:s3:::photos", p, context={"s3:prefix": "in/"}).allowed
-    assert decide("s3:ListBucket", "arn:aws:s3:::photos", p, context={"s3:prefix": "in/2024/"}).allowed
+    assert decide(
+        "s3:ListBucket", "arn:aws:s3:::photos", p, context={"s3:prefix": "in/2024/"}
+    ).allowed
     other = decide("s3:ListBucket", "arn:aws:s3:::photos", p, context={"s3:prefix": "out/"})
     assert not other.allowed
     assert "Condition StringLike s3:prefix" in other.explain() and "is out/" in other.explain()
@@ -183,16 +213,23 @@ def test_list_bucket_restricted_to_a_prefix_with_s3_prefix_condition():
 def test_condition_operators(operator, wanted, actual, expected):
     context = {} if actual is None else {"aws:Key": actual}
     p = policy(allow("sns:Publish", Condition={operator: {"aws:key": wanted}}))  # keys: any case
-    assert decide("sns:Publish", "arn:aws:sns:us-east-1:1:t", p, context=context).allowed is expected
+    assert (
+        decide("sns:Publish", "arn:aws:sns:us-east-1:1:t", p, context=context).allowed is expected
+    )
 
 
 def test_conditions_are_anded_across_keys():
     p = policy(
-        allow("sqs:SendMessage", Condition={"StringEquals": {"aws:SourceAccount": "1", "aws:PrincipalAccount": "1"}})
+        allow(
+            "sqs:SendMessage",
+            Condition={"StringEquals": {"aws:SourceAccount": "1", "aws:PrincipalAccount": "1"}},
+        )
     )
     both = {"aws:SourceAccount": "1", "aws:PrincipalAccount": "1"}
     assert decide("sqs:SendMessage", "*", p, context=both).allowed
-    assert not decide("sqs:SendMessage", "*", p, context={**both, "aws:PrincipalAccount": "2"}).allowed
+    assert not decide(
+        "sqs:SendMessage", "*", p, context={**both, "aws:PrincipalAccount": "2"}
+    ).allowed
 
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:thumbs"
@@ -219,7 +256,9 @@ def s3_may_invoke(bucket_arn, operator="ArnLike"):
 def test_resource_policy_with_source_arn_stops_a_confused_deputy():
     p = s3_may_invoke("arn:aws:s3:::photos")
     own = {"aws:SourceArn": "arn:aws:s3:::photos", "aws:SourceAccount": "123456789012"}
-    assert decide("lambda:InvokeFunction", FUNCTION, p, context=own, principal="s3.amazonaws.com").allowed
+    assert decide(
+        "lambda:InvokeFunction", FUNCTION, p, context=own, principal="s3.amazonaws.com"
+    ).allowed
     other = decide(
         "lambda:InvokeFunction",
         FUNCTION,
@@ -228,10 +267,15 @@ def test_resource_policy_with_source_arn_stops_a_confused_deputy():
         principal="s3.amazonaws.com",
     )
     assert not other.allowed
-    assert other.message().endswith("because no resource-based policy allows the lambda:InvokeFunction action")
+    assert other.message().endswith(
+        "because no resource-based policy allows the lambda:InvokeFunction action"
+    )
     assert "statement 's3-invoke'" in other.explain()
     wrong_account = decide(
-        "lambda:InvokeFunction", FUNCTION, p, context={**own, "aws:SourceAccount": "999999999999"},
+        "lambda:InvokeFunction",
+        FUNCTION,
+        p,
+        context={**own, "aws:SourceAccount": "999999999999"},
         principal="s3.amazonaws.com",
     )
     assert not wrong_account.allowed
@@ -240,7 +284,10 @@ def test_resource_policy_with_source_arn_stops_a_confused_deputy():
 def test_resource_policy_names_the_principal():
     p = s3_may_invoke("arn:aws:s3:::photos")
     sns = decide(
-        "lambda:InvokeFunction", FUNCTION, p, context={"aws:SourceArn": "arn:aws:s3:::photos"},
+        "lambda:InvokeFunction",
+        FUNCTION,
+        p,
+        context={"aws:SourceArn": "arn:aws:s3:::photos"},
         principal="sns.amazonaws.com",
     )
     assert not sns.allowed
@@ -249,8 +296,12 @@ def test_resource_policy_names_the_principal():
 
 def test_resource_policy_allows_a_role_of_the_same_account():
     p = policy(
-        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/reader-role"},
-         "Action": "lambda:InvokeFunction", "Resource": FUNCTION},
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:role/reader-role"},
+            "Action": "lambda:InvokeFunction",
+            "Resource": FUNCTION,
+        },
         kind=RESOURCE,
     )
     assert decide("lambda:InvokeFunction", FUNCTION, p).allowed
@@ -259,7 +310,9 @@ def test_resource_policy_allows_a_role_of_the_same_account():
 def test_arn_like_matches_part_by_part():
     p = s3_may_invoke("arn:aws:s3:::photos*")
     ctx = {"aws:SourceArn": "arn:aws:s3:::photos-2024", "aws:SourceAccount": "123456789012"}
-    assert decide("lambda:InvokeFunction", FUNCTION, p, context=ctx, principal="s3.amazonaws.com").allowed
+    assert decide(
+        "lambda:InvokeFunction", FUNCTION, p, context=ctx, principal="s3.amazonaws.com"
+    ).allowed
 
 
 def test_session_policy_narrows_the_role():

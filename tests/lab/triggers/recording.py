@@ -6,7 +6,7 @@ import json
 
 import boto3
 
-from course.lessons.integrations import RECORDER
+from course.lessons.integrations import RECORDER, recorder_role
 
 SEEN_BUCKET = "seen-events"
 
@@ -17,6 +17,7 @@ def deploy_recorder(lab, name: str, mode: str = "ok", **settings) -> dict:
     if SEEN_BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket=SEEN_BUCKET)
     env = {"SEEN": SEEN_BUCKET, "MODE": mode, "PREFIX": "events"}  # one prefix: time order
+    settings.setdefault("role", recorder_role(lab, name, SEEN_BUCKET, "events"))
     return lab.deploy(name, RECORDER, env=env, **settings)
 
 
