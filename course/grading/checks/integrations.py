@@ -101,7 +101,8 @@ def deploy_wrapped(name: str, source: str) -> str:
         Path(folder, "app.py").write_text(textwrap.dedent(source).strip() + "\n")
         Path(folder, "check_wrapper.py").write_text(_WRAPPER)
         env = {"CHECK_SEEN": SEEN, "CHECK_PREFIX": name}
-        config = lab.deploy(name, Path(folder), handler="check_wrapper.handler", env=env)
+        role = wire.recorder_role(lab, name, SEEN, name)  # the wrapper only writes what it saw
+        config = lab.deploy(name, Path(folder), handler="check_wrapper.handler", env=env, role=role)
     return config["FunctionArn"]
 
 

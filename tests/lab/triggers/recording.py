@@ -28,3 +28,13 @@ def seen_events() -> list[dict]:
     return [
         json.loads(s3.get_object(Bucket=SEEN_BUCKET, Key=k)["Body"].read()) for k in sorted(keys)
     ]
+
+
+def writer_role(lab, name: str, bucket: str) -> str:
+    """A least-privilege role for function `name`: it may only write objects into `bucket`."""
+    statement = {
+        "Effect": "Allow",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    return lab.execution_role(f"{name}-role", {"Version": "2012-10-17", "Statement": [statement]})
