@@ -142,6 +142,27 @@ def test_sns_topic_allowed_and_other_topic_refused_with_authorization_error(call
             "AccessDeniedException",
             "logs:DescribeLogStreams",
         ),
+        (
+            "kinesis",
+            "put_record",
+            {"StreamName": "clicks", "Data": "x", "PartitionKey": "k"},
+            "AccessDeniedException",
+            "kinesis:PutRecord",
+        ),
+        (
+            "events",
+            "put_events",
+            {"Entries": [{"Source": "shop", "DetailType": "t", "Detail": "{}"}]},
+            "AccessDeniedException",
+            "events:PutEvents",
+        ),
+        (
+            "kms",
+            "encrypt",
+            {"KeyId": "alias/app", "Plaintext": "x"},
+            "AccessDeniedException",
+            "kms:Encrypt",
+        ),
     ],
 )
 def test_every_service_answers_a_denial_with_its_own_error_code(
@@ -150,10 +171,15 @@ def test_every_service_answers_a_denial_with_its_own_error_code(
     url = boto3.client("sqs").create_queue(QueueName="jobs")["QueueUrl"]
     boto3.client("secretsmanager").create_secret(Name="db-password", SecretString="s3cret")
     boto3.client("ssm").put_parameter(Name="/app/db", Value="x", Type="SecureString")
+    boto3.client("kinesis").create_stream(StreamName="clicks", ShardCount=1)
+    key = boto3.client("kms").create_key()["KeyMetadata"]["KeyId"]
+    boto3.client("kms").create_alias(AliasName="alias/app", TargetKeyId=key)
     caller("bare")
     params = {k: url if v == "QUEUE" else v for k, v in params.items()}
     (result,) = run("bare", (service, method, params))["results"]
     assert result["code"] == code
+    if service == "kms":  # an alias is resolved: the resource is the key it points to
+        assert f"on resource: arn:aws:kms:us-east-1:{ACCOUNT}:key/" in result["message"]
     assert result["message"].startswith(
         f"User: {ROLE_SESSION.format('bare')} is not authorized to perform: {action} "
         "on resource: arn:aws:"
