@@ -71,7 +71,7 @@ class Lab:
     def __init__(self, account_concurrency: int | None = None, enforce_iam: bool = True):
         from moto.server import ThreadedMotoServer
 
-        from course.iam import enforcement
+        from course.lab.iam import enforcement
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         _install_patches()
@@ -214,14 +214,14 @@ class Lab:
 
         The last denial by default; `function_name` keeps only that function's calls.
         """
-        from course.iam import access_analyzer
+        from course.lab.iam import access_analyzer
 
         records = access_analyzer.matching(self.iam.records, function_name)
         return access_analyzer.explain(records, index)
 
     def least_privilege_policy(self, function_name: str) -> dict:
         """The smallest policy covering every call function `function_name` made (or tried)."""
-        from course.iam import access_analyzer
+        from course.lab.iam import access_analyzer
 
         role = self._client("lambda", REGION).get_function(FunctionName=function_name)
         role_arn = role["Configuration"]["Role"]
@@ -359,7 +359,7 @@ class Lab:
         self.events.stop()
         self.runtime.stop()
         self._server.stop()
-        from course.iam import enforcement
+        from course.lab.iam import enforcement
 
         enforcement.uninstall(self.iam)
         for key, value in self._saved_env.items():

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from course.iam.actions import describe, parse_http
+from course.lab.iam.actions import describe, parse_http
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from course.iam.policy import (
+from course.lab.iam.policy import (
     IDENTITY,
     RESOURCE,
     SESSION,

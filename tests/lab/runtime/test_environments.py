@@ -7,7 +7,7 @@ import time
 import pytest
 
 from course.facts import fact
-from tests.runtime.conftest import function_arn, role_allowing
+from tests.lab.runtime.conftest import function_arn, role_allowing
 
 
 def call(lam, name, payload=None, **kwargs):

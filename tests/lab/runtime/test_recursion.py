@@ -3,7 +3,7 @@
 import json
 
 from course.facts import fact
-from tests.runtime.conftest import function_arn, role_allowing
+from tests.lab.runtime.conftest import function_arn, role_allowing
 
 
 def test_async_loop_is_stopped_after_the_maximum_hops(lab, lam, deploy):

@@ -5,7 +5,7 @@ If a moto upgrade changes how S3 notifications reach Lambda, this fails loudly.
 
 import boto3
 
-from tests.runtime.conftest import role_allowing
+from tests.lab.runtime.conftest import role_allowing
 
 
 def test_s3_upload_runs_the_handler_which_writes_dynamodb(lab, deploy):

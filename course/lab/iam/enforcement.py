@@ -1,16 +1,16 @@
 """The lab's IAM gate: every request to the moto server is authorised before moto sees it.
 
 The gate wraps moto's WSGI dispatcher. For each signed request it finds the service and
-operation (course.iam.actions), the caller (course.iam.principals) and, for callers the lab
+operation (course.lab.iam.actions), the caller (course.lab.iam.principals) and, for callers the lab
 enforces (STS assumed-role sessions such as a handler's, and IAM users the learner creates),
 evaluates the call against their policies read live from moto's IAM backend
-(course.iam.policy). A denied call gets AWS's error for that service (S3's AccessDenied in XML,
+(course.lab.iam.policy). A denied call gets AWS's error for that service (S3's AccessDenied in XML,
 AccessDeniedException in JSON for DynamoDB, Lambda, Secrets Manager..., SNS's
 AuthorizationError) with AWS's message, and never reaches moto. The lab's own key (the
 learner's notebook identity) is the account's administrator and is never refused.
 
 Every decision about an enforced caller is kept (`Gate.records`) for explanations and
-least-privilege drafts; management events and denials go to CloudTrail (course.iam.cloudtrail).
+least-privilege drafts; management events and denials go to CloudTrail (course.lab.iam.cloudtrail).
 
 moto's own IAM enforcement (INITIAL_NO_AUTH_ACTION_COUNT) stays off: it matches resources for
 S3, SQS, IAM and STS only and answers JSON services in XML. This gate does not verify SigV4
@@ -30,10 +30,10 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from course.iam import cloudtrail
-from course.iam.actions import UNCHECKED, Call, _model, describe, parse_http
-from course.iam.policy import Decision, Request, evaluate
-from course.iam.principals import BackendLookup, Principal, function_policy, resolve
+from course.lab.iam import cloudtrail
+from course.lab.iam.actions import UNCHECKED, Call, _model, describe, parse_http
+from course.lab.iam.policy import Decision, Request, evaluate
+from course.lab.iam.principals import BackendLookup, Principal, function_policy, resolve
 
 DEFAULT_ACCOUNT = "123456789012"
 MAX_RECORDS = 10_000  # decisions kept per lab (oldest dropped first)

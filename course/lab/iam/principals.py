@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from course.iam.actions import Lookup
-from course.iam.policy import IDENTITY, RESOURCE, SESSION, MalformedPolicyDocument, Policy
+from course.lab.iam.actions import Lookup
+from course.lab.iam.policy import IDENTITY, RESOURCE, SESSION, MalformedPolicyDocument, Policy
 
 PARTITION = "aws"
 

@@ -1,7 +1,7 @@
 """CloudTrail's event history for the lab: management events and denied calls, via LookupEvents.
 
 moto 5.2.5's CloudTrail backend stores trails but records no events and has no LookupEvents.
-The lab's IAM gate (course.iam.enforcement) calls `record` for every management event that
+The lab's IAM gate (course.lab.iam.enforcement) calls `record` for every management event that
 succeeds (creating, changing or deleting functions, roles, policies, permissions, buckets...)
 and for every denied call, data events included. `install()` adds LookupEvents to moto's
 CloudTrail API, with AWS's filters (one LookupAttribute, StartTime, EndTime, MaxResults,

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from course.iam.enforcement import AccessRecord
+from course.lab.iam.enforcement import AccessRecord
 
 VERSION = "2012-10-17"
 
