@@ -287,3 +287,20 @@ def test_switch_turns_enforcement_off_and_on(lab, caller, bucket):
     finally:
         course.lab.start(enforce_iam=True)
     assert run("free", get)["results"][0]["code"] == "AccessDenied"
+
+
+def test_group_policies_apply_to_their_members(lab):
+    lab.deploy("grouped", "def handler(event, context):\n    return 2\n")
+    iam = boto3.client("iam")
+    iam.create_group(GroupName="operators")
+    invoke = policy(statement("lambda:InvokeFunction", "*"))
+    managed = iam.create_policy(PolicyName="invoke-all", PolicyDocument=json.dumps(invoke))
+    member = learner_user("member")
+    with pytest.raises(member.exceptions.ClientError):
+        member.invoke(FunctionName="grouped")
+    iam.add_user_to_group(GroupName="operators", UserName="member")
+    iam.attach_group_policy(GroupName="operators", PolicyArn=managed["Policy"]["Arn"])
+    assert member.invoke(FunctionName="grouped")["Payload"].read() == b"2"
+    iam.remove_user_from_group(GroupName="operators", UserName="member")
+    with pytest.raises(member.exceptions.ClientError):
+        member.invoke(FunctionName="grouped")
