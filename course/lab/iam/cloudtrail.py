@@ -51,6 +51,7 @@ _RESOURCE_TYPES = {
     ("kinesis", "stream"): "AWS::Kinesis::Stream",
 }
 _NAME_PARAMS = ("FunctionName", "RoleName", "UserName", "GroupName", "PolicyName", "Bucket")
+_S3_NAMES = {"Bucket": "bucketName"}  # CloudTrail's names where lowerCamelCase is not enough
 _BULKY = ("ZipFile", "Body", "Payload", "Code", "SecretString", "SecretBinary", "Plaintext")
 
 
@@ -169,10 +170,11 @@ def _error(code: str, message: str) -> Exception:
 
 
 def _request_parameters(params: Any) -> dict[str, Any] | None:
+    """The call's simple parameters, named as CloudTrail names them (functionName, bucketName)."""
     kept = {
-        k: v
+        _S3_NAMES.get(k, k[:1].lower() + k[1:]): v
         for k, v in dict(params).items()
-        if k not in _BULKY and k != "Action" and k != "Version" and isinstance(v, str | int | bool)
+        if k not in _BULKY and k not in ("Action", "Version") and isinstance(v, str | int | bool)
     }
     return kept or None
 

@@ -35,7 +35,7 @@ def test_management_events_and_denied_calls_are_in_cloudtrail(caller, bucket):
     ]
     detail = json.loads(created["CloudTrailEvent"])
     assert detail["eventName"] == "CreateFunction" and detail["userIdentity"]["type"] == "Root"
-    assert detail["requestParameters"]["FunctionName"] == "auditor"
+    assert detail["requestParameters"]["functionName"] == "auditor"
     assert "errorCode" not in detail and detail["managementEvent"] is True
 
     assert [e["EventName"] for e in lookup("ResourceName", "auditor-role")] == [
@@ -47,6 +47,8 @@ def test_management_events_and_denied_calls_are_in_cloudtrail(caller, bucket):
     assert denied["EventName"] == "GetObject"
     detail = json.loads(denied["CloudTrailEvent"])
     assert detail["errorCode"] == "AccessDenied"
+    assert detail["requestParameters"] == {"bucketName": "audit-bkt", "key": "out/b.txt"}
+    assert detail["eventCategory"] == "Data" and detail["managementEvent"] is False
     assert "s3:GetObject on resource: arn:aws:s3:::audit-bkt/out/b.txt" in detail["errorMessage"]
     identity = detail["userIdentity"]
     assert identity["type"] == "AssumedRole"
@@ -66,7 +68,7 @@ def test_lookup_events_pages_and_refuses_two_attributes(lab):
         MaxResults=2,
     )
     assert [
-        json.loads(e["CloudTrailEvent"])["requestParameters"]["RoleName"] for e in page["Events"]
+        json.loads(e["CloudTrailEvent"])["requestParameters"]["roleName"] for e in page["Events"]
     ] == [
         "paged-2",
         "paged-1",
