@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from course.lab.iam import cloudtrail
+from course.lab.iam import cloudtrail, managed_policies
 from course.lab.iam.actions import UNCHECKED, Call, _model, describe, parse_http
 from course.lab.iam.policy import Decision, Request, evaluate
 from course.lab.iam.principals import BackendLookup, Principal, function_policy, resolve
@@ -190,6 +190,7 @@ def install(gate: Gate) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     cloudtrail.install()
+    managed_policies.install()
     _active["gate"] = gate
     if _original:
         return

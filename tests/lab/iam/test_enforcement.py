@@ -304,3 +304,23 @@ def test_group_policies_apply_to_their_members(lab):
     iam.remove_user_from_group(GroupName="operators", UserName="member")
     with pytest.raises(member.exceptions.ClientError):
         member.invoke(FunctionName="grouped")
+
+
+def test_aws_managed_policies_can_be_attached_and_are_enforced(caller, bucket):
+    caller("managed")
+    iam = boto3.client("iam")
+    read_only = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    iam.attach_role_policy(RoleName="managed-role", PolicyArn=read_only)
+    attached = iam.list_attached_role_policies(RoleName="managed-role")["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [read_only]
+    get, put = run(
+        "managed",
+        ("s3", "get_object", {"Bucket": "photos", "Key": "out/dog.jpg"}),
+        ("s3", "put_object", {"Bucket": "photos", "Key": "x", "Body": "x"}),
+    )["results"]
+    assert "ok" in get
+    assert put["code"] == "AccessDenied"
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.attach_role_policy(
+            RoleName="managed-role", PolicyArn="arn:aws:iam::aws:policy/NoSuchPolicyAnywhere"
+        )
