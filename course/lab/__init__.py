@@ -9,7 +9,8 @@ worker processes, with AWS's limits, logs, errors and triggers.
 Public names: `start`, `running`, `Lab`, `zip_source`, `REGION`, `ACCOUNT_ID`, `TRUST_POLICY`,
 `Invocation`. Modules: `local_aws` (the Lab), `runtime` and `worker` (execution environments),
 `control_plane` (AWS's validation), `async_invocation` (the event queue), `logs`, `events`
-(sample events), `triggers` (event sources), `network_guard`.
+(sample events), `triggers` (event sources), `network_guard`, `iam` (IAM policy evaluation,
+enforcement for handlers and IAM users, CloudTrail event history).
 
 Nothing here imports the other wings (pricing, lessons, grading, exam).
 """

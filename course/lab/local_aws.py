@@ -68,12 +68,16 @@ _start_lock = threading.Lock()
 class Lab:
     """A running lab: the moto server, the Lambda runtime and the async event queue."""
 
-    def __init__(self, account_concurrency: int | None = None):
+    def __init__(self, account_concurrency: int | None = None, enforce_iam: bool = True):
         from moto.server import ThreadedMotoServer
+
+        from course.lab.iam import enforcement
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         _install_patches()
         _install_control_plane()  # before the server answers its first Lambda request
+        self.iam = enforcement.Gate(enforce=enforce_iam)  # IAM for handlers and lab identities
+        enforcement.install(self.iam)
 
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
@@ -109,6 +113,15 @@ class Lab:
     def account_concurrency(self, value: int) -> None:
         self.runtime.account_concurrency = int(value)
         _control_plane_limit(int(value))
+
+    @property
+    def enforce_iam(self) -> bool:
+        """Whether handlers' and IAM users' calls are authorised against their policies."""
+        return self.iam.enforce
+
+    @enforce_iam.setter
+    def enforce_iam(self, value: bool) -> None:
+        self.iam.enforce = bool(value)
 
     @property
     def idle_expiry_s(self) -> float:
@@ -194,6 +207,26 @@ class Lab:
                 RoleName=name, PolicyName=f"{name}-policy", PolicyDocument=json.dumps(policy)
             )
         return arn
+
+    # -- IAM: why a call was denied, and the policy a function needs ----------------------
+    def explain_denial(self, function_name: str | None = None, index: int = -1) -> str:
+        """Which statements were evaluated for a denied call and what is missing.
+
+        The last denial by default; `function_name` keeps only that function's calls.
+        """
+        from course.lab.iam import access_analyzer
+
+        records = access_analyzer.matching(self.iam.records, function_name)
+        return access_analyzer.explain(records, index)
+
+    def least_privilege_policy(self, function_name: str) -> dict:
+        """The smallest policy covering every call function `function_name` made (or tried)."""
+        from course.lab.iam import access_analyzer
+
+        role = self._client("lambda", REGION).get_function(FunctionName=function_name)
+        role_arn = role["Configuration"]["Role"]
+        records = access_analyzer.matching(self.iam.records, function_name, role_arn)
+        return access_analyzer.least_privilege_policy(records)
 
     # -- the lab clock (EventBridge schedules) and API Gateway ---------------------------
     def clock_s(self) -> float:
@@ -312,6 +345,7 @@ class Lab:
         self.runtime.reset()
         self.events.dropped.clear()
         self.events.delivered.clear()
+        self.iam.reset()
         moto_api_backend.reset()
 
     def stop(self) -> None:
@@ -325,6 +359,9 @@ class Lab:
         self.events.stop()
         self.runtime.stop()
         self._server.stop()
+        from course.lab.iam import enforcement
+
+        enforcement.uninstall(self.iam)
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -359,15 +396,22 @@ class Lab:
             return self._clients[key]
 
 
-def start(account_concurrency: int | None = None) -> Lab:
-    """Start the lab (or return the running one): moto on 127.0.0.1 with real Lambda runs."""
+def start(account_concurrency: int | None = None, enforce_iam: bool | None = None) -> Lab:
+    """Start the lab (or return the running one): moto on 127.0.0.1 with real Lambda runs.
+
+    IAM is enforced for handlers and IAM users unless `enforce_iam=False`; on a running lab,
+    None keeps its current setting.
+    """
     global _lab
     with _start_lock:
         if _lab is None or _lab.stopped:
-            _lab = Lab(account_concurrency)
+            _lab = Lab(account_concurrency, enforce_iam=enforce_iam is not False)
             atexit.register(_lab.stop)
-        elif account_concurrency is not None:
-            _lab.account_concurrency = account_concurrency
+        else:
+            if account_concurrency is not None:
+                _lab.account_concurrency = account_concurrency
+            if enforce_iam is not None:
+                _lab.enforce_iam = enforce_iam
         return _lab
 
 

@@ -95,8 +95,19 @@ def recorder(
     if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket=bucket)
     env = {"SEEN": bucket, "PREFIX": name, "MODE": mode}
+    settings.setdefault("role", recorder_role(lab, name, bucket, name))
     arn = lab.deploy(name, RECORDER, env=env, **settings)["FunctionArn"]
     return Recorder(name, bucket, arn)
+
+
+def recorder_role(lab: Any, name: str, bucket: str, prefix: str) -> str:
+    """The recorder's least-privilege execution role: it may only write under `prefix/`."""
+    statement = {
+        "Effect": "Allow",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/{prefix}/*",
+    }
+    return lab.execution_role(f"{name}-role", {"Version": "2012-10-17", "Statement": [statement]})
 
 
 # -- S3 -----------------------------------------------------------------------------------

@@ -95,6 +95,13 @@ def _fresh(name: str, source: str | Path, handler: str = HANDLER, **settings: An
     lab.deploy(name, source, handler=handler, **settings)
 
 
+def _role(name: str, action: str, resource: str) -> str:
+    """A least-privilege execution role for check function `name`: `action` on `resource`."""
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    return course.lab.start().execution_role(f"{name}-role", policy)
+
+
 def _invoke(name: str, event: Any) -> Any:
     """Invoke `name` synchronously and return the decoded payload.
 
@@ -164,7 +171,8 @@ def check_q2(client_source: object) -> None:
         Path(folder, "app.py").write_text(textwrap.dedent(client_source).strip() + "\n")
         Path(folder, "check_wrapper.py").write_text(_Q2_WRAPPER)
         try:
-            _fresh("check-q2-clients", Path(folder), handler="check_wrapper.handler")
+            role = _role("check-q2-clients", "s3:ListAllMyBuckets", "*")
+            _fresh("check-q2-clients", Path(folder), handler="check_wrapper.handler", role=role)
             seen = len(lab.invocations)
             results = [_invoke("check-q2-clients", {}) for _ in range(2)]
         except _Failed as error:
@@ -315,7 +323,11 @@ def check_q7(s3_source: object) -> None:
     s3.create_bucket(Bucket=Q7_BUCKET)
     s3.put_object(Bucket=Q7_BUCKET, Key=Q7_KEY, Body=body)
     try:
-        _fresh("check-q7-s3", s3_source)
+        _fresh(
+            "check-q7-s3",
+            s3_source,
+            role=_role("check-q7-s3", "s3:GetObject", f"arn:aws:s3:::{Q7_BUCKET}/*"),
+        )
         result = _invoke("check-q7-s3", q7_event(body))
     except _Failed as error:
         hint = "object keys arrive URL-encoded: decode them with urllib.parse.unquote_plus."

@@ -89,8 +89,12 @@ def _remove(name: str) -> None:
         client.delete_function(FunctionName=name)
 
 
-def deploy_wrapped(name: str, source: str) -> str:
-    """Deploy the learner's module behind the recording wrapper as a new function; its ARN."""
+def deploy_wrapped(name: str, source: str, allow: tuple[dict, ...] = ()) -> str:
+    """Deploy the learner's module behind the recording wrapper as a new function; its ARN.
+
+    Its least-privilege role lets the wrapper write what it saw, plus the `allow` statements
+    the question's handler needs.
+    """
     lab = course.lab.start()
     _remove(name)
     s3 = boto3.client("s3")
@@ -101,7 +105,14 @@ def deploy_wrapped(name: str, source: str) -> str:
         Path(folder, "app.py").write_text(textwrap.dedent(source).strip() + "\n")
         Path(folder, "check_wrapper.py").write_text(_WRAPPER)
         env = {"CHECK_SEEN": SEEN, "CHECK_PREFIX": name}
-        config = lab.deploy(name, Path(folder), handler="check_wrapper.handler", env=env)
+        wrapper = {
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{SEEN}/{name}/*",
+        }
+        policy = {"Version": "2012-10-17", "Statement": [wrapper, *allow]}
+        role = lab.execution_role(f"{name}-role", policy)
+        config = lab.deploy(name, Path(folder), handler="check_wrapper.handler", env=env, role=role)
     return config["FunctionArn"]
 
 
@@ -282,7 +293,13 @@ def check_q5(api_source: object) -> None:
         return
     lab = course.lab.start()
     create_q5_table()
-    arn = deploy_wrapped("l04-q5-items", api_source)
+    table_arn = f"arn:aws:dynamodb:{course.lab.REGION}:{course.lab.ACCOUNT_ID}:table/{Q5_TABLE}"
+    read = {
+        "Effect": "Allow",
+        "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+        "Resource": table_arn,
+    }
+    arn = deploy_wrapped("l04-q5-items", api_source, allow=(read,))
     base = wire.proxy_api(lab, "l04-q5-shop", arn, "items/{id}", "GET")
     got = []
     for path, _, _ in q5_requests():

@@ -10,7 +10,6 @@ notification the function's policy does not allow, and the events carry the fiel
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import secrets
 import time
@@ -109,30 +108,15 @@ def _check_s3_may_invoke(function_arn: str, bucket: Any) -> None:
 
 def _allows_s3(statement: dict, bucket: Any) -> bool:
     """Whether one policy statement lets S3 invoke the function for events of `bucket`."""
+    from course.lab.iam.policy import RESOURCE, Request, statement_applies
+
     if statement.get("Effect", "Allow") != "Allow":
         return False
-    principal = statement.get("Principal")
-    if isinstance(principal, dict):
-        principal = principal.get("Service", principal.get("AWS"))
-    principals = principal if isinstance(principal, list) else [principal]
-    if not {"*", S3_PRINCIPAL} & set(principals):
-        return False
-    actions = statement.get("Action")
-    actions = actions if isinstance(actions, list) else [actions]
-    if not any(fnmatch.fnmatchcase("lambda:InvokeFunction", a or "") for a in actions):
-        return False
-    condition = statement.get("Condition", {})
-    for test in ("ArnLike", "ArnEquals", "StringLike", "StringEquals"):
-        for key, wanted in condition.get(test, {}).items():
-            actual = {"aws:sourcearn": bucket.arn, "aws:sourceaccount": bucket.account_id}.get(
-                key.lower()
-            )
-            if actual is None:
-                continue
-            values = wanted if isinstance(wanted, list) else [wanted]
-            if not any(fnmatch.fnmatchcase(actual, v) for v in values):
-                return False
-    return True
+    context = {"aws:SourceArn": bucket.arn, "aws:SourceAccount": bucket.account_id}
+    request = Request(S3_PRINCIPAL, "lambda:InvokeFunction", "*", context)
+    checked = {k: v for k, v in statement.items() if k not in ("Resource", "NotResource")}
+    checked["Effect"] = "Allow"
+    return statement_applies(checked, request, RESOURCE)[0]
 
 
 def _complete_s3_record(record: dict, bucket: Any, key: Any) -> None:

@@ -26,3 +26,17 @@ def deploy(lab):
         return lab.deploy(name, HANDLERS / f"{module}.py", handler=handler, **settings)
 
     return _deploy
+
+
+def role_allowing(lab, function_name: str, action: str, resource: str) -> str:
+    """A least-privilege execution role for `function_name`: only `action` on `resource`."""
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    return lab.execution_role(f"{function_name}-role", policy)
+
+
+def function_arn(name: str) -> str:
+    """The ARN of lab function `name`."""
+    from course.lab import ACCOUNT_ID, REGION
+
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from course.facts import fact
+from tests.lab.runtime.conftest import function_arn, role_allowing
 
 
 def call(lam, name, payload=None, **kwargs):
@@ -66,8 +67,9 @@ def test_concurrent_calls_get_separate_environments(lab, lam, deploy):
     assert all(i.cold for i in lab.invocations)
 
 
-def test_handler_invoking_its_own_function_does_not_deadlock(lam, deploy):
-    deploy("selfie", "self_invoke.handler", timeout_s=10)
+def test_handler_invoking_its_own_function_does_not_deadlock(lab, lam, deploy):
+    role = role_allowing(lab, "selfie", "lambda:InvokeFunction", function_arn("selfie"))
+    deploy("selfie", "self_invoke.handler", timeout_s=10, role=role)
     assert call(lam, "selfie") == {"outer": True, "inner": {"depth": 1}}
 
 

@@ -3,10 +3,12 @@
 import json
 
 from course.facts import fact
+from tests.lab.runtime.conftest import function_arn, role_allowing
 
 
 def test_async_loop_is_stopped_after_the_maximum_hops(lab, lam, deploy):
-    deploy("looper", "self_invoke.loop")
+    role = role_allowing(lab, "looper", "lambda:InvokeFunction", function_arn("looper"))
+    deploy("looper", "self_invoke.loop", role=role)
     lam.invoke(FunctionName="looper", InvocationType="Event", Payload=b'{"n": 0}')
     lab.wait()
     hops = fact("invoke.recursion_max_hops").value
@@ -23,6 +25,7 @@ def test_sync_chain_over_the_limit_is_refused(lab, lam):
         "    r = lam.invoke(FunctionName='deep', Payload=json.dumps(event))\n"
         "    return json.loads(r['Payload'].read())\n",
         timeout_s=60,
+        role=role_allowing(lab, "deep", "lambda:InvokeFunction", function_arn("deep")),
     )
     body = json.loads(lam.invoke(FunctionName="deep", Payload=b"{}")["Payload"].read())
     hops = fact("invoke.recursion_max_hops").value

@@ -5,6 +5,8 @@ If a moto upgrade changes how S3 notifications reach Lambda, this fails loudly.
 
 import boto3
 
+from tests.lab.runtime.conftest import role_allowing
+
 
 def test_s3_upload_runs_the_handler_which_writes_dynamodb(lab, deploy):
     dynamodb = boto3.client("dynamodb")
@@ -14,7 +16,9 @@ def test_s3_upload_runs_the_handler_which_writes_dynamodb(lab, deploy):
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    config = deploy("indexer", "s3_to_dynamodb.handler", env={"TABLE": "uploads"})
+    table_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/uploads"
+    role = role_allowing(lab, "indexer", "dynamodb:PutItem", table_arn)  # least privilege
+    config = deploy("indexer", "s3_to_dynamodb.handler", env={"TABLE": "uploads"}, role=role)
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="inbox")
     boto3.client("lambda").add_permission(  # S3 needs the function's permission, as on AWS

@@ -6,7 +6,7 @@ import json
 
 import boto3
 
-from course.lessons.integrations import RECORDER
+from course.lessons.integrations import RECORDER, recorder_role
 
 SEEN_BUCKET = "seen-events"
 
@@ -17,6 +17,7 @@ def deploy_recorder(lab, name: str, mode: str = "ok", **settings) -> dict:
     if SEEN_BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket=SEEN_BUCKET)
     env = {"SEEN": SEEN_BUCKET, "MODE": mode, "PREFIX": "events"}  # one prefix: time order
+    settings.setdefault("role", recorder_role(lab, name, SEEN_BUCKET, "events"))
     return lab.deploy(name, RECORDER, env=env, **settings)
 
 
@@ -27,3 +28,13 @@ def seen_events() -> list[dict]:
     return [
         json.loads(s3.get_object(Bucket=SEEN_BUCKET, Key=k)["Body"].read()) for k in sorted(keys)
     ]
+
+
+def writer_role(lab, name: str, bucket: str) -> str:
+    """A least-privilege role for function `name`: it may only write objects into `bucket`."""
+    statement = {
+        "Effect": "Allow",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    return lab.execution_role(f"{name}-role", {"Version": "2012-10-17", "Statement": [statement]})

@@ -11,6 +11,8 @@ from botocore.exceptions import ClientError
 
 from course.lab.events import assert_shaped_like
 
+from .recording import writer_role
+
 TRIGGER = """
 import json, os, boto3
 
@@ -48,7 +50,8 @@ def claims_of(token: str) -> dict:
 def pool(lab):
     """A user pool with all three triggers on one recording function, and an app client."""
     boto3.client("s3").create_bucket(Bucket="cognito-seen")
-    arn = lab.deploy("cognito-trigger", TRIGGER)["FunctionArn"]
+    role = writer_role(lab, "cognito-trigger", "cognito-seen")
+    arn = lab.deploy("cognito-trigger", TRIGGER, role=role)["FunctionArn"]
     idp = boto3.client("cognito-idp")
     pool_id = idp.create_user_pool(
         PoolName="members",

@@ -13,6 +13,8 @@ from course.facts import fact
 from course.lab.events import assert_shaped_like
 from course.lab.triggers.eventbridge import fire_times, parse_cron
 
+from .recording import writer_role
+
 RECORDER = """
 import json, os, boto3
 
@@ -37,7 +39,8 @@ def seen(bucket: str = "seen") -> list[dict]:
 @pytest.fixture
 def recorder(lab):
     boto3.client("s3").create_bucket(Bucket="seen")
-    return lab.deploy("recorder", RECORDER, env={"BUCKET": "seen"})["FunctionArn"]
+    role = writer_role(lab, "recorder", "seen")
+    return lab.deploy("recorder", RECORDER, env={"BUCKET": "seen"}, role=role)["FunctionArn"]
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from botocore.exceptions import ClientError
 from course.lab.events import assert_shaped_like, sample_event, shape
 from course.lab.triggers.logs_subscriptions import decode_payload
 
+from .recording import writer_role
+
 RECORDER = """
 import json, boto3
 
@@ -36,7 +38,9 @@ def seen() -> list[dict]:
 def app_logs(lab):
     """Log group /example/app with stream s1, and a recorder function 'alerts'."""
     boto3.client("s3").create_bucket(Bucket="logs-seen")
-    arn = lab.deploy("alerts", RECORDER)["FunctionArn"]
+    arn = lab.deploy("alerts", RECORDER, role=writer_role(lab, "alerts", "logs-seen"))[
+        "FunctionArn"
+    ]
     logs = boto3.client("logs")
     logs.create_log_group(logGroupName="/example/app")
     logs.create_log_stream(logGroupName="/example/app", logStreamName="s1")
