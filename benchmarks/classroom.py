@@ -1,22 +1,25 @@
 """Classroom sizing benchmark: the memory and CPU of learners, each with their own lab.
 
-    python -m benchmarks classroom               # one learner, then 2 and 4 side by side
-    python -m benchmarks classroom --learners 1  # one learner only
+    python -m benchmarks classroom               # lesson 04 by 1, 2 and 4 learners side by side,
+                                                 # then one learner's whole day (lessons 00-04)
+    python -m benchmarks classroom --learners 1 --no-day
     python -m benchmarks classroom --quick       # a smoke run: one learner, lesson 00
 
 A learner is what a classroom gives each person: a JupyterLab server (`lambda-course lab` on
-its own port and scratch copy of notebooks/) and a kernel that runs a lesson with nbclient, as
-Run All would. The kernel starts the course lab: moto as a thread inside the kernel, the template
-process that forks execution environments, and the environments (worker processes) themselves.
+its own port and scratch copy of notebooks/) and one kernel per lesson that runs it with
+nbclient, as Run All would, and stays open, as a notebook tab that is never closed. A kernel
+that uses the course lab holds moto (a thread in the kernel), the template process that forks
+execution environments, and the environments (worker processes) themselves.
 
 Each learner lives in its own child process (the "driver", which stands in for the browser and
-is not counted). The parent samples every learner's process tree from /proc every SAMPLE_S:
-PSS (each shared page divided among the processes sharing it, so PSS adds up across learners)
-and RSS, by role, and CPU time (user + system, with that of reaped children). Three phases:
+is not counted). The parent samples every learner's process tree from /proc: PSS (each shared
+page divided among the processes sharing it, so PSS adds up across learners) and RSS, by role,
+and CPU time (user + system, with that of reaped children). Four phases:
 
-- fresh: the server and a kernel that has not run anything;
-- running: while the lesson runs (peak memory; CPU-seconds and wall time);
-- rest: after the lesson, kernel and lab idle, their environments still warm.
+- fresh: the JupyterLab servers alone, before any kernel;
+- running: while the lessons run, every SAMPLE_S (peak memory; CPU-seconds and wall time);
+- rest: after the lessons, kernels and labs idle, their environments still warm;
+- expired: after each lab's idle expiry (set to EXPIRE_S here) ended the idle environments.
 
 Results go to stdout and, as JSON, to benchmarks/results/<date>-classroom.json.
 """
@@ -196,16 +199,19 @@ def cores_for_class(learners: int, cpu_s: float, wall_s: float) -> float:
 def sizing_table(
     per_learner_mb: dict[str, float], heaviest_cell: dict[str, Any], reserve_mb: float
 ) -> list[dict[str, Any]]:
-    """One row per machine size: learners for each memory profile, cores for the heaviest cell."""
+    """One row per machine size: for each memory profile, the learners that fit and the cores
+    that many learners need to run the heaviest cell at once as fast as one learner alone."""
     rows = []
     for ram_gb in RAM_SIZES_GB:
         fits = {
             profile: learners_per_machine(ram_gb, mb, reserve_mb)
             for profile, mb in per_learner_mb.items()
         }
-        fewest = min(fits.values())
-        cores = cores_for_class(fewest, heaviest_cell["cpu_s"], heaviest_cell["wall_s"])
-        rows.append({"ram_gb": ram_gb, "learners": fits, "cores_for_fewest": round(cores, 1)})
+        cores = {
+            profile: round(cores_for_class(n, heaviest_cell["cpu_s"], heaviest_cell["wall_s"]), 1)
+            for profile, n in fits.items()
+        }
+        rows.append({"ram_gb": ram_gb, "learners": fits, "cores": cores})
     return rows
 
 
@@ -529,24 +535,32 @@ def render(report: dict[str, Any]) -> str:
             f"{run['expired']['pss_total_mb']:>5.0f} MB {run['rest']['rss_total_mb']:>6.0f} MB "
             f"{run['running_cpu_s']:>6.1f} s {run['running_wall_s']:>5.1f} s"
         )
-    for phase in ("rest", "expired"):
-        one = report["runs"][0][phase]
-        split = ", ".join(
-            f"{name} {one['pss_mb'][name]:.0f} MB ({one['count'][name]})" for name in one["pss_mb"]
-        )
-        lines.append(f"One learner, {phase}, PSS by role (processes): {split}.")
+    one_learner = [run for run in report["runs"] if run["learners"] == 1]
+    for run in one_learner:
+        names = ",".join(name.split("_")[0] for name in run["lessons"])
+        for phase in ("rest", "expired"):
+            one = run[phase]
+            split = ", ".join(
+                f"{name} {one['pss_mb'][name]:.0f} MB ({one['count'][name]})"
+                for name in one["pss_mb"]
+            )
+            lines.append(f"One learner, lessons {names}, {phase}, PSS by role: {split}.")
     cell = report["heaviest_cell"]
     lines.append(
         f"Heaviest cell (one learner alone): {cell['lesson']} cell {cell['cell']}, "
         f"{cell['cpu_s']:.2f} CPU-s in {cell['wall_s']:.2f} s."
     )
-    lines += ["", f"Sizing ({report['reserve_mb']} MB kept for the OS and the hub):"]
-    for row in report["sizing"]:
-        fits = "; ".join(f"{p}: {n}" for p, n in row["learners"].items())
-        lines.append(
-            f"  {row['ram_gb']:>2} GB: {fits}; the smallest class running the heaviest cell "
-            f"at once needs {row['cores_for_fewest']} cores"
+    lines += [
+        "",
+        f"Sizing: learners per machine ({report['reserve_mb']} MB kept for the OS and the hub), "
+        "and the cores they need to run the heaviest cell at once as fast as one learner alone:",
+    ]
+    for profile in report["per_learner_mb"]:
+        fits = ", ".join(
+            f"{row['ram_gb']} GB: {row['learners'][profile]} ({row['cores'][profile]} cores)"
+            for row in report["sizing"]
         )
+        lines.append(f"  {profile} ({report['per_learner_mb'][profile]:.0f} MB): {fits}")
     load = report["machine"]["load_average"]
     lines.append(f"\nLoad average (1 min) before and after: {load['before']} and {load['after']}.")
     return "\n".join(lines)

@@ -101,4 +101,29 @@ def test_sizing_table_has_one_row_per_machine_size(classroom):
     assert [row["ram_gb"] for row in rows] == list(classroom.RAM_SIZES_GB)
     eight = rows[0]
     assert eight["learners"] == {"rest": 10, "peak": 7}
-    assert eight["cores_for_fewest"] == 3.5  # 7 learners x 1.0 CPU-s / 2.0 s
+    assert eight["cores"] == {"rest": 5.0, "peak": 3.5}  # 7 learners x 1.0 CPU-s / 2.0 s
+
+
+def test_lessons_are_named_by_number_and_unknown_ones_refused(classroom):
+    assert classroom.lesson_files(["00", "04"]) == ["00_start_here.ipynb", "04_integrations.ipynb"]
+    with pytest.raises(ValueError, match="No single lesson '99'"):
+        classroom.lesson_files(["99"])
+    with pytest.raises(SystemExit):
+        classroom.parse_args(["--learners", "2,4"])  # the one-learner run comes first
+
+
+def test_profiles_name_the_lesson_and_the_day(classroom):
+    def run(lessons, rest, expired):
+        return classroom.Run(
+            1, lessons, {}, 0, 0, 0, 1, {"pss_total_mb": rest}, {"pss_total_mb": expired}, []
+        )
+
+    lesson = run(["04_integrations.ipynb"], 600.0, 330.0)
+    day = run(["00_a.ipynb", "01_b.ipynb"], 1200.0, 900.0)
+    assert classroom.per_learner_profiles(lesson, day) == {
+        "lesson 04, environments warm": 600.0,
+        "lesson 04, after idle expiry": 330.0,
+        "2 lessons, 2 kernels, environments warm": 1200.0,
+        "2 lessons, 2 kernels, after idle expiry": 900.0,
+    }
+    assert len(classroom.per_learner_profiles(lesson, None)) == 2
