@@ -44,8 +44,12 @@ def free_port(preferred: int = DEFAULT_PORT) -> int:
     raise OSError("No free port on 127.0.0.1.")
 
 
-def lab_command(port: int, token: str) -> list[str]:
-    """The JupyterLab command line: 127.0.0.1 only, opened on the start-here notebook."""
+def lab_command(port: int, token: str, root: Path | None = None) -> list[str]:
+    """The JupyterLab command line: 127.0.0.1 only, opened on the start-here notebook.
+
+    `root` is the folder served (default: this course's own); it must hold notebooks/.
+    """
+    root = root or notebooks.ROOT
     command = [
         sys.executable,
         "-m",
@@ -53,10 +57,10 @@ def lab_command(port: int, token: str) -> list[str]:
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
-        f"--ServerApp.root_dir={notebooks.ROOT}",
+        f"--ServerApp.root_dir={root}",
         f"--IdentityProvider.token={token}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        str(notebooks.ROOT / START_NOTEBOOK),
+        str(root / START_NOTEBOOK),
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
@@ -67,7 +71,7 @@ def lab_command(port: int, token: str) -> list[str]:
     return command
 
 
-def lab(port: int | None, token: str | None) -> NoReturn:
+def lab(port: int | None, token: str | None, root: Path | None = None) -> NoReturn:
     """Replace this process with JupyterLab, so stopping it stops the server too."""
     port = port or free_port()
     token = token or secrets.token_hex(16)
@@ -76,7 +80,7 @@ def lab(port: int | None, token: str | None) -> NoReturn:
         "Open that address in your browser. Press Ctrl+C twice to stop.",
         flush=True,
     )
-    command = lab_command(port, token)
+    command = lab_command(port, token, root)
     os.execv(command[0], command)
 
 
@@ -205,6 +209,9 @@ def parser() -> argparse.ArgumentParser:
     lab_parser = verbs.add_parser("lab", help="open JupyterLab on the start-here notebook")
     lab_parser.add_argument("--port", type=int, help=f"default {DEFAULT_PORT}, or a free one")
     lab_parser.add_argument("--token", help="access token (default: a random one)")
+    lab_parser.add_argument(
+        "--root", type=Path, help="serve this copy of the course (a folder with notebooks/)"
+    )
     build_parser = verbs.add_parser("build", help="regenerate exercises/ from solutions/")
     build_parser.add_argument("--classroom", metavar="OUT", help="write the learners' copy")
     check_parser = verbs.add_parser("check", help="check an exercise notebook")
@@ -218,9 +225,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `lambda-course` console script."""
-    args = parser().parse_args(argv)
+    main_parser = parser()
+    args = main_parser.parse_args(argv)
     if args.verb == "lab":
-        return lab(args.port, args.token)
+        if args.root and not (args.root / START_NOTEBOOK).is_file():
+            main_parser.error(f"--root {args.root} has no {START_NOTEBOOK}")
+        return lab(args.port, args.token, args.root and args.root.resolve())
     if args.verb == "build":
         return build(args.classroom)
     if args.verb == "grade":

@@ -166,3 +166,14 @@ def test_the_learner_verbs_are_listed_in_the_help(capsys):
     out = capsys.readouterr().out
     for verb in ("start", "quiz", "review", "progress", "coverage"):
         assert f"    {verb} " in out, verb
+
+
+def test_lab_root_serves_another_copy_and_refuses_a_folder_without_notebooks(tmp_path, capsys):
+    command = cli.lab_command(9999, "secret", tmp_path)
+    assert f"--ServerApp.root_dir={tmp_path}" in command
+    assert str(tmp_path / "notebooks" / "00_start_here.ipynb") in command
+    assert not any(str(notebooks.ROOT) in part for part in command[1:])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["lab", "--root", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "has no notebooks/00_start_here.ipynb" in capsys.readouterr().err

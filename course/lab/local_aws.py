@@ -32,7 +32,7 @@ from course.facts import fact
 from course.lab import triggers
 from course.lab.async_invocation import EventQueue, current_hop
 from course.lab.invocation import Invocation
-from course.lab.runtime import ExecutionEnvironment, Runtime, TooManyRequests
+from course.lab.runtime import IDLE_EXPIRY_S, ExecutionEnvironment, Runtime, TooManyRequests
 from course.lab.worker import HOP_HEADER
 
 REGION = "us-east-1"
@@ -47,6 +47,8 @@ _ENV = {
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
 REQUEST_ID_HEADER = "x-amzn-requestid"  # how moto's server spells x-amzn-RequestId
+REAP_EVERY_S = 30.0  # how often idle environments are looked for when nobody invokes
+IDLE_EXPIRY_VARIABLE = "LAMBDA_COURSE_IDLE_EXPIRY_S"  # a classroom host may set a shorter one
 _ENV_CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 TRUST_POLICY = json.dumps(
     {
@@ -73,6 +75,7 @@ class Lab:
 
         from course.lab.iam import enforcement
 
+        idle_expiry_s = _idle_expiry_from_env(os.environ.get(IDLE_EXPIRY_VARIABLE))
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         _install_patches()
         _install_control_plane()  # before the server answers its first Lambda request
@@ -90,6 +93,7 @@ class Lab:
         _forget_default_session()
         limit = account_concurrency or int(fact("concurrency.account_default").value)
         self.runtime = Runtime(self.endpoint_url, dict(os.environ), limit)
+        self.runtime.idle_expiry_s = idle_expiry_s
         _control_plane_limit(limit)
         self.events = EventQueue(self.runtime.run, self._client)
         self._clients: dict[tuple[str, str], Any] = {}
@@ -102,6 +106,8 @@ class Lab:
         # reset() clears: each has wait(timeout) -> bool, a work_done count and reset().
         self.background: list[Any] = []
         triggers.install(self)
+        self._reaper_wake = threading.Event()
+        threading.Thread(target=self._reap_idle, name="idle-expiry", daemon=True).start()
 
     # -- knobs -------------------------------------------------------------------------
     @property
@@ -131,6 +137,15 @@ class Lab:
     @idle_expiry_s.setter
     def idle_expiry_s(self, value: float) -> None:
         self.runtime.idle_expiry_s = float(value)
+        self._reaper_wake.set()  # a shorter expiry takes effect now, not after the old wait
+
+    def _reap_idle(self) -> None:
+        """End idle environments on a timer, not only on the next invoke (frees their memory)."""
+        while not self.stopped:
+            self._reaper_wake.wait(max(0.05, min(REAP_EVERY_S, self.runtime.idle_expiry_s)))
+            self._reaper_wake.clear()
+            if not self.stopped:
+                self.runtime.expire_idle()
 
     @property
     def invocations(self) -> list[Invocation]:
@@ -354,6 +369,7 @@ class Lab:
         if self.stopped:
             return
         self.stopped = True
+        self._reaper_wake.set()
         for close in reversed(self.on_stop):  # servers and threads started by trigger families
             close()
         self.events.stop()
@@ -394,6 +410,22 @@ class Lab:
                 client.meta.events.register("before-send", _send_hop)
                 self._clients[key] = client
             return self._clients[key]
+
+
+def _idle_expiry_from_env(text: str | None) -> float:
+    """The idle expiry set in IDLE_EXPIRY_VARIABLE, in seconds; IDLE_EXPIRY_S when unset."""
+    if not text:
+        return IDLE_EXPIRY_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ValueError(
+            f"InvalidParameterValueException: {IDLE_EXPIRY_VARIABLE} must be a positive number "
+            f"of seconds, not {text!r}."
+        )
+    return value
 
 
 def start(account_concurrency: int | None = None, enforce_iam: bool | None = None) -> Lab:

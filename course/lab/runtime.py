@@ -523,6 +523,25 @@ class Runtime:
         with self._lock:
             return list(self._environments)
 
+    def expire_idle(self) -> int:
+        """End the environments idle for longer than idle_expiry_s; return how many ended.
+
+        `_acquire` expires them on the next invoke; the lab also calls this on a timer, so a
+        learner who stops invoking gets the memory back too.
+        """
+        now = time.monotonic()
+        with self._lock:
+            stale = [
+                env
+                for env in self._environments
+                if not env.busy and now - env.last_used > self.idle_expiry_s
+            ]
+            for env in stale:
+                self._environments.remove(env)
+        for env in stale:
+            env.kill()
+        return len(stale)
+
     def reset(self) -> None:
         """End every execution environment and forget the recorded invocations."""
         with self._lock:

@@ -1,12 +1,15 @@
 """Execution environments: cold then warm, fresh after changes, separate when concurrent."""
 
 import json
+import os
 import threading
 import time
 
 import pytest
 
 from course.facts import fact
+from course.lab import local_aws
+from course.lab.runtime import IDLE_EXPIRY_S
 from tests.lab.runtime.conftest import function_arn, role_allowing
 
 
@@ -52,6 +55,46 @@ def test_idle_expiry_ends_the_environment(lab, lam, deploy):
     time.sleep(0.1)
     assert call(lam, "echo")["calls"] == 1
     assert lab.invocations[-1].cold
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_idle_environments_end_on_their_own_without_another_invoke(lab, lam, deploy):
+    deploy("echo", "context_echo.handler")
+    pid = call(lam, "echo")["pid"]
+    assert [env.function_name for env in lab.environments()] == ["echo"]
+    lab.idle_expiry_s = 0.2
+    deadline = time.monotonic() + 5
+    while (lab.environments() or pid_alive(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lab.environments() == [] and not pid_alive(pid)
+    assert len(lab.invocations) == 1  # nothing was invoked to make it happen
+
+
+def test_a_busy_environment_is_not_expired_while_it_runs(lab, lam, deploy):
+    deploy("slow", "self_invoke.slow", timeout_s=5)
+    lab.idle_expiry_s = 0.05
+    assert call(lam, "slow", {"seconds": 0.5}) is not None
+    assert lab.invocations[-1].error_type is None
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5", "nan"])
+def test_a_bad_idle_expiry_variable_is_refused_before_anything_starts(monkeypatch, value):
+    monkeypatch.setenv(local_aws.IDLE_EXPIRY_VARIABLE, value)
+    with pytest.raises(ValueError, match=r"InvalidParameterValueException: .* positive number"):
+        local_aws.Lab()
+
+
+def test_the_idle_expiry_variable_sets_the_expiry_in_seconds():
+    assert local_aws._idle_expiry_from_env(None) == IDLE_EXPIRY_S
+    assert local_aws._idle_expiry_from_env("300") == 300.0
 
 
 def test_concurrent_calls_get_separate_environments(lab, lam, deploy):
