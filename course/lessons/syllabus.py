@@ -94,11 +94,13 @@ LESSONS: tuple[Lesson, ...] = (
         "Security",
         "notebooks/05_security.ipynb",
         (
-            "Give a function a least-privilege execution role.",
-            "See an AccessDenied error and fix the policy.",
+            "Give a function a least-privilege execution role: read an AccessDenied error, "
+            "fix the policy, draft one from the calls a function made.",
+            "Tell identity from resource-based policies; stop a confused deputy with SourceArn.",
+            "Keep secrets out of environment variables; find who did what in CloudTrail.",
         ),
         45,
-        PLANNED,
+        AVAILABLE,
     ),
     Lesson(
         "06",

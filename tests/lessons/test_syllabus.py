@@ -9,7 +9,7 @@ EXPECTED = [
     ("02", "Lambda fundamentals", "available"),
     ("03", "Pricing", "available"),
     ("04", "Integrations and triggers", "available"),
-    ("05", "Security", "planned"),
+    ("05", "Security", "available"),
     ("06", "Configuration and limits", "planned"),
 ]
 
@@ -32,7 +32,8 @@ def test_readme_shows_the_lesson_map_from_lessons_py():
 
 def test_planned_lessons_are_marked_plainly_and_not_linked():
     table = lessons.markdown_table(from_dir="notebooks")
-    assert "| 05 | Security | 45 min | planned (not written yet) |" in table
+    assert "| 06 | Configuration and limits | 45 min | planned (not written yet) |" in table
+    assert "| 05 | [Security](05_security.ipynb) |" in table
     assert "| 03 | [Pricing](03_pricing.ipynb) |" in table
 
 
