@@ -184,8 +184,8 @@ class Lab:
         settings = {
             "Handler": handler,
             "Runtime": runtime,
-            "MemorySize": memory_mb or int(fact("memory.default_mb").value),
-            "Timeout": timeout_s or int(fact("timeout.default_s").value),
+            "MemorySize": int(fact("memory.default_mb").value) if memory_mb is None else memory_mb,
+            "Timeout": int(fact("timeout.default_s").value) if timeout_s is None else timeout_s,
             "Environment": {"Variables": env or {}},
             **extra,
         }
