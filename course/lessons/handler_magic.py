@@ -25,7 +25,7 @@ import course.lab
 
 USAGE = (
     "%%handler NAME [--handler MODULE.FUNCTION] [--memory MB] [--timeout SECONDS] "
-    "[--env KEY=VALUE ...]"
+    "[--role ROLE] [--env KEY=VALUE ...]"
 )
 DEFAULT_HANDLER = "app.handler"
 FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]+")  # what CreateFunction accepts as a plain name
@@ -71,6 +71,7 @@ def parse_env(pairs: list[str] | None) -> dict[str, str]:
 @argument("--handler", default=DEFAULT_HANDLER, help="MODULE.FUNCTION (default app.handler)")
 @argument("--memory", type=int, help="memory size in MB (default: AWS's default)")
 @argument("--timeout", type=int, help="timeout in seconds (default: AWS's default)")
+@argument("--role", help="the execution role: a role name or ARN (default: NAME-role)")
 @argument("--env", nargs="+", action="extend", metavar="KEY=VALUE", help="environment variables")
 def handler(line: str, cell: str) -> None:
     """Deploy the cell's code as Lambda function NAME in the lab (create or update)."""
@@ -82,6 +83,7 @@ def handler(line: str, cell: str) -> None:
         memory_mb=options.memory,
         timeout_s=options.timeout,
         env=parse_env(options.env),
+        role=options.role,
     )
 
 
@@ -92,6 +94,7 @@ def deploy(
     memory_mb: int | None = None,
     timeout_s: int | None = None,
     env: dict[str, str] | None = None,
+    role: str | None = None,
 ) -> dict:
     """What a %%handler cell does: create or update function `name`, print its ARN and state."""
     from botocore.exceptions import ClientError, ParamValidationError
@@ -111,8 +114,18 @@ def deploy(
     lab = course.lab.start()
     client = boto3.client("lambda", region_name=course.lab.REGION)
     existed = _exists(client, name)
+    if role and not role.startswith("arn:"):
+        role = lab.execution_role(role)  # a role name: created when missing, like NAME-role
     try:
-        lab.deploy(name, code, handler=handler, memory_mb=memory_mb, timeout_s=timeout_s, env=env)
+        lab.deploy(
+            name,
+            code,
+            handler=handler,
+            memory_mb=memory_mb,
+            timeout_s=timeout_s,
+            env=env,
+            role=role,
+        )
     except ClientError as error:
         details = error.response["Error"]
         raise HandlerCellError(f"{details['Code']}: {details['Message']}") from None
