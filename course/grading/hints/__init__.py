@@ -57,8 +57,7 @@ def levels(lesson: str, question: str) -> list[str]:
     key = question.strip().upper()
     if key not in table:
         raise HintNotFoundError(
-            f"Lesson {lesson} has no hints for {question!r}; its questions are "
-            f"{', '.join(table)}."
+            f"Lesson {lesson} has no hints for {question!r}; its questions are {', '.join(table)}."
         )
     return table[key]
 
