@@ -67,9 +67,14 @@ def shown(lesson: str, question: str) -> int:
     return _state().get(lesson, {}).get(question.strip().upper(), 0)
 
 
-def reveal(lesson: str, question: str) -> str:
-    """Reveal the next hint level of a question, remember it, and return the text to show."""
+def reveal(lesson: str, question: str, again: str = "") -> str:
+    """Reveal the next hint level of a question, remember it, and return the text to show.
+
+    `again` says how to ask for the next level (default: `hint("Q3")`, as in a notebook).
+    """
     question = question.strip().upper()
+    again = again or f'run hint("{question}") again'
+
     texts = levels(lesson, question)
     level = min(shown(lesson, question) + 1, len(texts))
     state = _state()
@@ -77,7 +82,7 @@ def reveal(lesson: str, question: str) -> str:
     _save(state)
     line = f"{question} hint {level} of {len(texts)}: {texts[level - 1]}"
     if level < len(texts):
-        return line + f' (Run hint("{question}") again for the next one.)'
+        return line + f" (For the next one, {again}.)"
     return line + " (That is the last hint: the check's message says what is still wrong.)"
 
 
