@@ -1,4 +1,5 @@
-from course.grading.checks import answered, answered_with_handler, report
+from course.grading.checks import answered, handler_code, report
+from course.lessons import handler_magic
 
 
 def test_report_passes_with_what_was_checked(capsys):
@@ -6,10 +7,11 @@ def test_report_passes_with_what_was_checked(capsys):
     assert capsys.readouterr().out == "Q1 correct: the total matches the bill.\n"
 
 
-def test_report_fails_with_a_hint(capsys):
-    assert report("Q2", False, "the total matches the bill", "round each line first.") is False
+def test_report_fails_with_what_is_wrong_and_where_the_hints_are(capsys):
+    assert report("Q2", False, "the total matches the bill", "a line was not rounded.") is False
     assert capsys.readouterr().out == (
-        "Q2 not yet: the total matches the bill. Hint: round each line first.\n"
+        "Q2 not yet: the total matches the bill. A line was not rounded. "
+        'For a hint, run hint("Q2").\n'
     )
 
 
@@ -20,8 +22,17 @@ def test_placeholder_is_not_an_answer(capsys):
 
 
 def test_handler_answers_must_be_code_defining_handler(capsys):
-    assert answered_with_handler("Q4", ..., "source") is False
-    assert answered_with_handler("Q4", {"statusCode": 200}, "source") is False
-    assert "Q4 not yet: `source` should be a string of Python code" in capsys.readouterr().out
-    assert answered_with_handler("Q4", "def handler(event, context):\n    pass\n", "source")
+    assert handler_code("Q4", ..., "source") is None
+    assert handler_code("Q4", {"statusCode": 200}, "source") is None
+    assert "Q4 not yet: `source` should be Python code that defines" in capsys.readouterr().out
+    code = "def handler(event, context):\n    pass\n"
+    assert handler_code("Q4", code, "source") == code
     assert capsys.readouterr().out == ""
+
+
+def test_a_handler_cell_is_named_by_its_function(capsys, monkeypatch):
+    code = "def handler(event, context):\n    return 1\n"
+    monkeypatch.setitem(handler_magic._sources, "q4-cell", code)
+    assert handler_code("Q4", "q4-cell", "source") == code
+    assert handler_code("Q4", "q4-other", "source") is None
+    assert "No `%%handler q4-other` cell has run" in capsys.readouterr().out
