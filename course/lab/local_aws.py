@@ -208,6 +208,27 @@ class Lab:
             client.update_function_code(FunctionName=name, ZipFile=zip_source(source, handler))
         )
 
+    def handler_source(self, name: str) -> str:
+        """The code of function `name`'s handler module, read from the lab's copy of its zip.
+
+        Raises KeyError (ResourceNotFoundException) when there is no such function or module.
+        """
+        from moto.awslambda.models import lambda_backends
+
+        try:
+            fn = lambda_backends[ACCOUNT_ID][REGION].get_function(name)
+        except Exception:  # noqa: BLE001 - moto's UnknownFunctionException and friends
+            raise KeyError(f"ResourceNotFoundException: Function not found: {name}") from None
+        module = fn.handler.rpartition(".")[0].replace(".", "/") + ".py"
+        try:
+            with zipfile.ZipFile(io.BytesIO(fn.code_bytes or b"")) as archive:
+                return archive.read(module).decode("utf-8")
+        except (KeyError, zipfile.BadZipFile):
+            raise KeyError(
+                f"ResourceNotFoundException: function {name} has no module {module} "
+                f"(its Handler is {fn.handler})."
+            ) from None
+
     def execution_role(self, name: str, policy: dict | None = None) -> str:
         """Create (or reuse) an IAM role Lambda can assume; return its ARN."""
         iam = self._client("iam", REGION)

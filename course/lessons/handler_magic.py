@@ -10,7 +10,7 @@ The cell body is ordinary Python (highlighted like any other cell). Running the 
 the handler's module and creates function NAME in the lab, or updates its code and
 configuration when it exists, then prints the function's ARN and state. Like a deployment
 template, the cell is the whole configuration: a setting left out goes back to AWS's default.
-The code is kept, so checks and lessons can read it: `source("hello")`.
+Checks and lessons read the deployed code back from the lab: `source("hello")`.
 """
 
 from __future__ import annotations
@@ -30,26 +30,36 @@ USAGE = (
 DEFAULT_HANDLER = "app.handler"
 FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]+")  # what CreateFunction accepts as a plain name
 
-_sources: dict[str, str] = {}
-
 
 class HandlerCellError(UsageError):
     """A %%handler cell cannot deploy: a bad option, or AWS refused the function."""
 
 
 def source(name: str) -> str:
-    """The code of the last `%%handler NAME` cell run in this kernel."""
-    if name not in _sources:
+    """The code of function NAME's handler module, as deployed in the lab.
+
+    The lab's copy is the one source of truth: it is what a `%%handler NAME` cell last
+    deployed, and it outlives any re-import of this module (as sealed checks do).
+    """
+    lab = course.lab.running()
+    try:
+        if lab is None:
+            raise KeyError(name)
+        return lab.handler_source(name)
+    except KeyError:
         raise KeyError(
-            f"No %%handler cell for function {name!r} has run in this kernel yet: "
-            f"run the cell that starts with `%%handler {name}` first."
-        )
-    return _sources[name]
+            f"Function {name} is not in the lab yet: run the cell that starts with "
+            f"`%%handler {name}` first."
+        ) from None
 
 
 def defined(name: str) -> bool:
-    """Whether a `%%handler NAME` cell has run in this kernel."""
-    return name in _sources
+    """Whether function NAME is in the lab, with its handler module (e.g. a %%handler cell ran)."""
+    try:
+        source(name)
+    except KeyError:
+        return False
+    return True
 
 
 def parse_env(pairs: list[str] | None) -> dict[str, str]:
@@ -132,7 +142,6 @@ def deploy(
     except ParamValidationError as error:  # refused by boto3 before the request is sent
         message = str(error).replace("\n", " ")
         raise HandlerCellError(f"InvalidParameterValueException: {message}") from None
-    _sources[name] = code
     config = client.get_function_configuration(FunctionName=name)
     config.pop("ResponseMetadata", None)
     print(describe(config, updated=existed))

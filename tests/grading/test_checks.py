@@ -30,9 +30,19 @@ def test_handler_answers_must_be_code_defining_handler(capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_a_handler_cell_is_named_by_its_function(capsys, monkeypatch):
+def test_a_handler_cell_is_named_by_its_function_and_read_back_from_the_lab(capsys, lab):
     code = "def handler(event, context):\n    return 1\n"
-    monkeypatch.setitem(handler_magic._sources, "q4-cell", code)
+    handler_magic.deploy("q4-cell", code, memory_mb=256)
+    capsys.readouterr()
     assert handler_code("Q4", "q4-cell", "source") == code
     assert handler_code("Q4", "q4-other", "source") is None
-    assert "No `%%handler q4-other` cell has run" in capsys.readouterr().out
+    assert "not in the lab yet: run its `%%handler q4-other` cell" in capsys.readouterr().out
+
+
+def test_the_code_comes_from_the_lab_so_a_fresh_import_still_finds_it(lab):
+    # Sealed checks import course.lessons afresh: only the lab (kept) may hold the code.
+    import importlib
+
+    lab.deploy("q4-fresh", "def handler(event, context):\n    return 2\n", handler="main.handler")
+    fresh = importlib.reload(handler_magic)
+    assert fresh.source("q4-fresh") == "def handler(event, context):\n    return 2\n"

@@ -141,7 +141,7 @@ def test_q3_q7_source_must_be_code(verdict):
 
 def test_a_function_name_without_a_handler_cell_is_not_yet(verdict):
     line = verdict(checks.check_q1, "never-defined")
-    assert "No `%%handler never-defined` cell has run" in line
+    assert "not in the lab yet: run its `%%handler never-defined` cell first" in line
 
 
 def test_q6_names_the_wrong_fields_and_calls(verdict):

@@ -107,11 +107,11 @@ def test_code_with_a_syntax_error_is_deployed_with_a_note(ran):
     assert "line 1 of the code (below the %%handler line) has a SyntaxError" in text
 
 
-def test_a_name_aws_refuses_is_a_validation_error():
+def test_a_name_aws_refuses_is_a_validation_error(lab):
     with pytest.raises(handler_magic.HandlerCellError, match="ValidationException: the function"):
         handler_magic.deploy("no spaces!", "def handler(event, context):\n    pass\n")
 
 
-def test_source_before_any_cell_says_to_run_the_cell():
+def test_source_before_any_cell_says_to_run_the_cell(lab):
     with pytest.raises(KeyError, match="run the cell that starts with `%%handler nowhere`"):
         handler_magic.source("nowhere")

@@ -53,7 +53,7 @@ def handler_code(question: str, answer: object, name: str) -> str | None:
                 question,
                 False,
                 f"the code of function {answer}",
-                f"no `%%handler {answer}` cell has run in this notebook yet: run that cell first.",
+                f"it is not in the lab yet: run its `%%handler {answer}` cell first.",
             )
             return None
         answer = handler_magic.source(answer)
