@@ -81,7 +81,7 @@ def parse_env(pairs: list[str] | None) -> dict[str, str]:
 @argument("--handler", default=DEFAULT_HANDLER, help="MODULE.FUNCTION (default app.handler)")
 @argument("--memory", type=int, help="memory size in MB (default: AWS's default)")
 @argument("--timeout", type=int, help="timeout in seconds (default: AWS's default)")
-@argument("--role", help="the execution role: a role name or ARN (default: NAME-role)")
+@argument("--role", help="execution role name or ARN, used on creation (default: NAME-role)")
 @argument("--env", nargs="+", action="extend", metavar="KEY=VALUE", help="environment variables")
 def handler(line: str, cell: str) -> None:
     """Deploy the cell's code as Lambda function NAME in the lab (create or update)."""
