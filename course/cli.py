@@ -4,6 +4,7 @@ lambda-course lab                 open JupyterLab on the start-here notebook (12
 lambda-course build               regenerate exercises/ from solutions/
 lambda-course build --classroom OUT   write the learners' copy: no solutions/, sealed checks
 lambda-course check FILE          check an exercise notebook with sealed checks
+lambda-course hint FILE Q3        the next hint for one question of an exercise notebook
 lambda-course grade DIR --out grades.csv   grade DIR/<student>/<exercise>.ipynb
 lambda-course execute FILE...     re-run notebooks in a real kernel and store outputs
 lambda-course start NN            copy lesson NN's exercises into work/ (never replaces yours)
@@ -25,7 +26,7 @@ from nbclient.exceptions import CellExecutionError
 from course import grading
 from course.exam import commands as exam_commands
 from course.exam import progress
-from course.grading import classroom, exercises, notebook_check, sealing, workspace
+from course.grading import classroom, exercises, hints, notebook_check, sealing, workspace
 from course.lessons import notebooks
 
 START_NOTEBOOK = "notebooks/00_start_here.ipynb"
@@ -112,6 +113,16 @@ def check(path: str) -> int:
     print(report.summary())
     record_check(report)
     return 0 if report.passed else 1
+
+
+def hint(path: str, question: str) -> int:
+    """Show the next hint level for one question of an exercise notebook."""
+    try:
+        print(hints.reveal(hints.lesson_of(path), question, "run this command again"))
+    except hints.HintNotFoundError as error:
+        print(f"Cannot give a hint: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def execute(paths: list[str]) -> int:
@@ -216,6 +227,9 @@ def parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--classroom", metavar="OUT", help="write the learners' copy")
     check_parser = verbs.add_parser("check", help="check an exercise notebook")
     check_parser.add_argument("file", help="a notebook, or a folder of them such as work/")
+    hint_parser = verbs.add_parser("hint", help="the next hint for a question of an exercise")
+    hint_parser.add_argument("file", help="the exercise notebook, e.g. exercises/03_...ipynb")
+    hint_parser.add_argument("question", help="the question, e.g. Q3")
     execute_parser = verbs.add_parser("execute", help="re-run notebooks and store outputs")
     execute_parser.add_argument("files", nargs="+")
     add_learner_verbs(verbs)
@@ -241,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         return start(args.lesson)
     if args.verb in exam_commands.VERBS:
         return exam_commands.run(args)
+    if args.verb == "hint":
+        return hint(args.file, args.question)
     return execute(args.files)
 
 

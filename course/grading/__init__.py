@@ -6,7 +6,8 @@ question by question), `sealing` (check cells put back from the course's seal, m
 solutions/ or read from seals/ in a classroom copy; `build --classroom`), `sandbox` (the
 Landlock-confined kernel untrusted notebooks run in), `classroom` (`lambda-course grade`: a
 whole class in parallel workers, CSV and summary), `checks/` (the per-lesson check helpers
-that exercise check cells call; each prints one verdict line and never the answer), and
+that exercise check cells call; each prints one verdict line that says what is wrong, never
+the answer), `hints/` (each question's tiered hints, as data; `lambda-course hint`), and
 `workspace` (the learner's own copies in `work/`: `lambda-course start 03`, `make check`).
 
 Public names: `check`, `CheckError`, `CheckReport`, `QuestionResult`, `build`, and

@@ -2,7 +2,8 @@
 
 `solutions/NN_topic_exercises.ipynb` holds each question with its solution; `build` writes
 `exercises/NN_topic_exercises.ipynb` from it. Cells tagged `solution` become a stub that
-fails clearly; in other code cells, lines from a `# solution` marker on are cut. Cell ids
+fails clearly (a `%%handler` cell keeps its first line, above a handler that fails clearly);
+in other code cells, lines from a `# solution` marker on are cut. Cell ids
 stay the same, so the grader can match each check cell with the solution's.
 """
 
@@ -26,6 +27,7 @@ TARGET_DIR = "exercises"
 PATTERN = "*_exercises.ipynb"
 QUESTION = re.compile(r"^#+\s*(Q\d+)\b")
 META_KEY = "lambda_course"
+HANDLER_MAGIC = "%%handler"
 
 
 def question_of(cells: list, index: int) -> str | None:
@@ -38,13 +40,30 @@ def question_of(cells: list, index: int) -> str | None:
     return None
 
 
-def stub(question: str | None) -> str:
-    """The code a learner finds in place of a cell tagged `solution`."""
+def stub(question: str | None, magic: str = "") -> str:
+    """The code a learner finds in place of a cell tagged `solution`.
+
+    A `%%handler NAME` cell keeps its first line and gets a handler that fails clearly, so
+    the learner writes ordinary Python below it and running the cell deploys their function.
+    """
     who = f"{question}: write" if question else "Write"
+    if magic:
+        return (
+            f"{magic}\n"
+            "# Your code here: write the function's module, then run the cell to deploy it.\n"
+            "def handler(event, context):\n"
+            f'    raise NotImplementedError("{who} your handler in this cell.")'
+        )
     return (
         "# Your code here: replace the line below with your solution, then run the cell.\n"
         f'raise NotImplementedError("{who} your solution in this cell.")'
     )
+
+
+def handler_magic_line(source: str) -> str:
+    """The `%%handler ...` first line of a cell, or '' when the cell is plain Python."""
+    first = source.lstrip().split("\n", 1)[0]
+    return first.rstrip() if first.startswith(HANDLER_MAGIC) else ""
 
 
 def is_solution_cell(cell: nbformat.NotebookNode) -> bool:
@@ -55,13 +74,16 @@ def is_solution_cell(cell: nbformat.NotebookNode) -> bool:
 
 
 def _exercise_source(cell: nbformat.NotebookNode, question: str | None) -> str:
+    magic = handler_magic_line(cell.source)
     if SOLUTION_TAG in cell.metadata.get("tags", []):
-        return stub(question)
+        return stub(question, magic)
     lines = cell.source.splitlines()
     cut = next((i for i, line in enumerate(lines) if line.strip() == MARKER), None)
     if cut is None:
         return cell.source
     kept = "\n".join(lines[:cut]).rstrip()
+    if magic and kept == magic:
+        return stub(question, magic)
     return kept or stub(question)
 
 

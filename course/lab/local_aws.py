@@ -184,8 +184,8 @@ class Lab:
         settings = {
             "Handler": handler,
             "Runtime": runtime,
-            "MemorySize": memory_mb or int(fact("memory.default_mb").value),
-            "Timeout": timeout_s or int(fact("timeout.default_s").value),
+            "MemorySize": int(fact("memory.default_mb").value) if memory_mb is None else memory_mb,
+            "Timeout": int(fact("timeout.default_s").value) if timeout_s is None else timeout_s,
             "Environment": {"Variables": env or {}},
             **extra,
         }
@@ -207,6 +207,27 @@ class Lab:
         return _clean(
             client.update_function_code(FunctionName=name, ZipFile=zip_source(source, handler))
         )
+
+    def handler_source(self, name: str) -> str:
+        """The code of function `name`'s handler module, read from the lab's copy of its zip.
+
+        Raises KeyError (ResourceNotFoundException) when there is no such function or module.
+        """
+        from moto.awslambda.models import lambda_backends
+
+        try:
+            fn = lambda_backends[ACCOUNT_ID][REGION].get_function(name)
+        except Exception:  # noqa: BLE001 - moto's UnknownFunctionException and friends
+            raise KeyError(f"ResourceNotFoundException: Function not found: {name}") from None
+        module = fn.handler.rpartition(".")[0].replace(".", "/") + ".py"
+        try:
+            with zipfile.ZipFile(io.BytesIO(fn.code_bytes or b"")) as archive:
+                return archive.read(module).decode("utf-8")
+        except (KeyError, zipfile.BadZipFile):
+            raise KeyError(
+                f"ResourceNotFoundException: function {name} has no module {module} "
+                f"(its Handler is {fn.handler})."
+            ) from None
 
     def execution_role(self, name: str, policy: dict | None = None) -> str:
         """Create (or reuse) an IAM role Lambda can assume; return its ARN."""

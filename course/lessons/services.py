@@ -6,6 +6,7 @@ in a reason is read from the facts file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from course.facts import fact
@@ -25,6 +26,42 @@ SERVERLESS_FAMILY: dict[str, str] = {
     "Amazon Kinesis": "Ordered real-time data streams, read by several consumers.",
     "Amazon Aurora Serverless": "A relational (MySQL/PostgreSQL) database that scales capacity.",
 }
+
+# Other names AWS uses for a service of the family: answers may give any of them.
+ALSO_CALLED: dict[str, tuple[str, ...]] = {
+    "Amazon S3": ("Amazon Simple Storage Service",),
+    "Amazon SNS": ("Amazon Simple Notification Service",),
+    "Amazon SQS": ("Amazon Simple Queue Service",),
+    "Amazon Cognito": ("Amazon Cognito user pools",),
+    "Amazon Kinesis": ("Amazon Kinesis Data Streams",),
+    "Amazon Aurora Serverless": ("Amazon Aurora Serverless v2",),
+}
+
+
+def _plain(name: object) -> str:
+    """A service name compared loosely: case, punctuation and an AWS/Amazon prefix ignored."""
+    words = re.sub(r"[^a-z0-9 ]", " ", str(name).lower().replace("_", " ")).split()
+    return " ".join(w for w in words if w not in ("aws", "amazon"))
+
+
+def service_names(service: str) -> set[str]:
+    """Every accepted spelling of a family service (short name and full name), made plain."""
+    return {_plain(name) for name in (service, *ALSO_CALLED.get(service, ()))}
+
+
+def same_service(given: object, service: str) -> bool:
+    """Whether an answer names `service` by any of its names.
+
+    'SNS', 'Simple Notification Service' and 'Amazon Simple Notification Service (SNS)' all
+    name Amazon SNS.
+    """
+    names = service_names(service)
+    parts = [
+        str(given),
+        *re.findall(r"\(([^)]*)\)", str(given)),
+        re.sub(r"\(.*?\)", "", str(given)),
+    ]
+    return any(_plain(part) in names for part in parts)
 
 
 @dataclass(frozen=True)

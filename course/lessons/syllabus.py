@@ -74,7 +74,7 @@ LESSONS: tuple[Lesson, ...] = (
             "Compute a monthly bill from requests, duration and memory.",
             "See how memory size and the free tier change the cost.",
         ),
-        45,
+        60,
         AVAILABLE,
     ),
     Lesson(

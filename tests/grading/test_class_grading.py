@@ -43,7 +43,7 @@ SLEEP_MARK = "987.654"  # the hostile student's daemon: `sleep 987.654`
 def placeholder(question: str) -> str:
     return (
         f"{question} not yet: `{VARIABLE[question]}` still holds the placeholder `...`. "
-        "Hint: replace it with your answer."
+        f'Replace it. For a hint, run hint("{question}").'
     )
 
 

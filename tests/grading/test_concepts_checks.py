@@ -1,8 +1,10 @@
 """Each serverless concepts check says 'not yet' to the placeholder and to a plausible wrong
 answer, and 'correct' to the right one; Q4-Q6 really run the learner's code in the lab."""
 
+import boto3
 import pytest
 
+import course.lab
 from course.grading.checks import concepts as checks
 from course.lessons import services
 
@@ -27,16 +29,23 @@ Q3_RIGHT = {
     "SNS": "asynchronous",
 }
 Q3_WRONG = {**Q3_RIGHT, "Cognito triggers": "asynchronous"}
+Q2_FULL_NAMES = {
+    **Q2_RIGHT,
+    "Keep uploaded photos": "Amazon Simple Storage Service",
+    "Push one message to many subscribers": "Simple Notification Service",
+    "Sign users up and log them in": "Amazon Cognito user pools",
+}
 
 
-def q4_right(width, height, max_side):
-    scale = min(1, max_side / max(width, height))
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def q4_wrong(width, height, max_side):  # enlarges small images
-    scale = max_side / max(width, height)
-    return round(width * scale), round(height * scale)
+def q4_permission(**scope):
+    """The learner's answer: add S3 to the Q4 function's resource-based policy."""
+    return boto3.client("lambda").add_permission(
+        FunctionName=checks.deploy_q4_function(),
+        StatementId="s3-invoke",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        **scope,
+    )
 
 
 def q5_notification(arn, **filters):
@@ -65,7 +74,6 @@ CASES = [
     ("Q1", checks.check_q1, Q1_WRONG, Q1_RIGHT),
     ("Q2", checks.check_q2, Q2_WRONG, Q2_RIGHT),
     ("Q3", checks.check_q3, Q3_WRONG, Q3_RIGHT),
-    ("Q4", checks.check_q4, q4_wrong, q4_right),
     ("Q6", checks.check_q6, Q6_WRONG, Q6_RIGHT),
 ]
 
@@ -92,11 +100,51 @@ def test_q5_no_filter_loops_and_a_prefix_filter_runs_once(verdict, lab):
     assert verdict(checks.check_q5, q5_notification(arn, suffix=".png")).startswith("Q5 not yet: ")
 
 
+def test_q2_accepts_aws_full_names(verdict):
+    assert verdict(checks.check_q2, Q2_FULL_NAMES).startswith("Q2 correct: ")
+    named = {
+        **Q2_FULL_NAMES,
+        "Push one message to many subscribers": "Amazon SNS (Simple Notification Service)",
+    }
+    assert verdict(checks.check_q2, named).startswith("Q2 correct: ")
+    wrong = {**Q2_FULL_NAMES, "Push one message to many subscribers": "Simple Queue Service"}
+    assert verdict(checks.check_q2, wrong).startswith("Q2 not yet: ")
+
+
+def test_q4_needs_the_function_deployed(verdict):
+    # No set-up cell has run: the function does not exist yet.
+    assert "run the set-up cell first" in verdict(checks.check_q4, {"Statement": "{}"})
+
+
+def test_q4_no_permission_is_refused_by_s3(verdict):
+    checks.deploy_q4_function()
+    assert verdict(checks.check_q4, ...).startswith("Q4 not yet: ")
+    line = verdict(checks.check_q4, {})
+    assert "S3 refused to send lesson01-q4-photos's events" in line
+
+
+def test_q4_a_permission_for_any_bucket_is_not_yet(verdict):
+    line = verdict(checks.check_q4, q4_permission())
+    assert "not limited to one bucket" in line
+
+
+def test_q4_a_permission_for_the_wrong_bucket_is_not_yet(verdict):
+    line = verdict(checks.check_q4, q4_permission(SourceArn=f"arn:aws:s3:::{checks.Q4_OTHER}"))
+    assert line.startswith("Q4 not yet: ") and "S3 refused" in line
+
+
+def test_q4_a_permission_for_the_one_bucket_is_correct(verdict):
+    answer = q4_permission(
+        SourceArn=f"arn:aws:s3:::{checks.Q4_BUCKET}", SourceAccount=course.lab.ACCOUNT_ID
+    )
+    assert verdict(checks.check_q4, answer).startswith("Q4 correct: ")
+
+
 def test_table_checks_count_without_naming_the_answer(verdict):
     line = verdict(checks.check_q2, Q2_WRONG)
     assert "4 of 5 are right" in line and "SNS" not in line
-    assert "fill in every" in verdict(checks.check_q3, {"SQS": ...})
+    assert "Fill in every" in verdict(checks.check_q3, {"SQS": ...})
 
 
 def test_q6_a_dict_body_is_a_502(verdict):
-    assert "got HTTP 502" in verdict(checks.check_q6, Q6_WRONG)
+    assert "got HTTP 502, not 200" in verdict(checks.check_q6, Q6_WRONG)

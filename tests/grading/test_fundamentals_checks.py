@@ -40,6 +40,18 @@ def handler(event, context):
     return {"done": done, "left": len(event["items"]) - done}
 """
 Q3_WRONG = Q3_RIGHT.replace("< 200", "< 0")  # never stops early: the invocation times out
+# Its own clock instead of the context: stops after 0.7 s whatever the function's timeout.
+Q3_OWN_CLOCK = """
+import time
+def handler(event, context):
+    start, done = time.monotonic(), 0
+    for item in event["items"]:
+        if time.monotonic() - start > 0.7:
+            break
+        time.sleep(event["step_ms"] / 1000)
+        done += 1
+    return {"done": done, "left": len(event["items"]) - done}
+"""
 
 Q5_RIGHT = """
 import os
@@ -48,15 +60,22 @@ def handler(event, context):
 """
 Q5_WRONG = Q5_RIGHT.replace("{os.environ['GREETING']}", "Hola")
 
-Q6_RIGHT = {
-    "Application Load Balancer": "synchronous",
-    "SNS": "asynchronous",
-    "Kinesis Data Streams": "event source mapping",
-    "S3 event notifications": "asynchronous",
-    "Lambda function URLs": "synchronous",
-    "SQS": "event source mapping",
-}
-Q6_WRONG = {**Q6_RIGHT, "SQS": "asynchronous"}  # a classic mix-up: SQS is polled
+
+def q6_right(line):
+    fields = dict(part.split(": ", 1) for part in line.split("\t")[1:])
+    return {
+        "billed_ms": int(fields["Billed Duration"].split()[0]),
+        "memory_mb": int(fields["Memory Size"].split()[0]),
+        "max_memory_used_mb": int(fields["Max Memory Used"].split()[0]),
+        "cold": "Init Duration" in fields,
+    }
+
+
+def q6_wrong(line):
+    """A plausible slip: every line has a Duration, so every call looks cold."""
+    fields = dict(part.split(": ", 1) for part in line.split("\t")[1:])
+    return {**q6_right(line), "cold": "Duration" in fields}
+
 
 Q7_RIGHT = """
 import urllib.parse
@@ -81,7 +100,7 @@ CASES = [
     ("Q2", checks.check_q2, Q2_WRONG, Q2_RIGHT),
     ("Q3", checks.check_q3, Q3_WRONG, Q3_RIGHT),
     ("Q5", checks.check_q5, Q5_WRONG, Q5_RIGHT),
-    ("Q6", checks.check_q6, Q6_WRONG, Q6_RIGHT),
+    ("Q6", checks.check_q6, q6_wrong, q6_right),
     ("Q7", checks.check_q7, Q7_WRONG, Q7_RIGHT),
 ]
 
@@ -95,31 +114,41 @@ def test_check_fails_on_placeholder_and_wrong_answer_and_passes_on_the_right_one
     assert verdict(check, right).startswith(f"{question} correct: ")
 
 
-def test_q1_says_why_a_dict_body_is_wrong(verdict):
-    assert "json.dumps" in verdict(checks.check_q1, Q1_WRONG)
+def test_q1_says_what_is_wrong_without_the_answer(verdict):
+    line = verdict(checks.check_q1, Q1_WRONG)
+    assert "`body` is not a string" in line and "json.dumps" not in line
+    assert 'hint("Q1")' in line
 
 
-def test_q2_says_where_the_client_belongs(verdict):
-    assert "outside the handler" in verdict(checks.check_q2, Q2_WRONG)
+def test_q2_says_the_client_was_made_during_an_invocation(verdict):
+    assert "created during an invocation" in verdict(checks.check_q2, Q2_WRONG)
 
 
 def test_q3_wrong_answer_is_a_real_timeout(verdict):
     assert "Sandbox.Timedout" in verdict(checks.check_q3, Q3_WRONG)
 
 
+def test_q3_fails_a_handler_that_keeps_its_own_clock_instead_of_reading_the_context(verdict):
+    line = verdict(checks.check_q3, Q3_OWN_CLOCK)
+    assert line.startswith("Q3 not yet: ")
+    assert "does not go by the time its context says is left" in line
+
+
 def test_q3_q7_source_must_be_code(verdict):
-    assert "string of Python code" in verdict(checks.check_q3, 42)
-    assert "string of Python code" in verdict(checks.check_q7, "print('hi')")
+    assert "Python code that defines `handler`" in verdict(checks.check_q3, 42)
+    assert "Python code that defines `handler`" in verdict(checks.check_q7, "print('hi')\n")
 
 
-def test_q6_counts_right_answers_without_naming_them(verdict):
-    line = verdict(checks.check_q6, Q6_WRONG)
-    assert "5 of 6 are right" in line and "SQS" not in line
-    assert "fill in every" in verdict(checks.check_q6, {"SQS": ...})
+def test_a_function_name_without_a_handler_cell_is_not_yet(verdict):
+    line = verdict(checks.check_q1, "never-defined")
+    assert "not in the lab yet: run its `%%handler never-defined` cell first" in line
 
 
-def test_q6_expected_models_come_from_the_facts_file():
-    assert checks.expected_q6() == Q6_RIGHT
+def test_q6_names_the_wrong_fields_and_calls(verdict):
+    line = verdict(checks.check_q6, q6_wrong)
+    assert line.endswith('These were wrong: cold (warm call). For a hint, run hint("Q6").')
+    assert "not a dict" in verdict(checks.check_q6, lambda line: line)
+    assert "should be a function" in verdict(checks.check_q6, "REPORT")
 
 
 def make_queue(name):
@@ -131,12 +160,12 @@ def make_queue(name):
 
 def test_q4_dead_letter_queue(verdict, lab):
     url, arn = make_queue("q4-dlq")
-    assert "run the cell that deploys" in verdict(checks.check_q4, url)
+    assert "run the cell that deploys it" in verdict(checks.check_q4, url)
     name = checks.deploy_q4_function()
     assert verdict(checks.check_q4, ...).startswith("Q4 not yet: ")
     assert "QueueUrl" in verdict(checks.check_q4, "not a queue")
     # Wrong: the queue exists but the function does not send failures to it.
-    assert "DeadLetterConfig" in verdict(checks.check_q4, url)
+    assert "dead-letter queue of q4-orders is not the queue" in verdict(checks.check_q4, url)
     boto3.client("lambda").update_function_configuration(
         FunctionName=name, DeadLetterConfig={"TargetArn": arn}
     )

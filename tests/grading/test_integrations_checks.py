@@ -97,7 +97,7 @@ def test_q1_says_a_raise_retries_the_whole_batch(verdict, lab):
 
 def test_q1_a_partial_answer_without_the_bad_ones_is_not_enough(verdict, lab):
     lazy = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
-    assert "DLQ" in verdict(checks.check_q1, lazy)
+    assert "dead-letter queue does not hold exactly" in verdict(checks.check_q1, lazy)
 
 
 def configure_q2(filtered: bool) -> str:
@@ -124,7 +124,7 @@ def configure_q2(filtered: bool) -> str:
 
 def test_q2_counts_invocations_inside_and_outside_the_filter(verdict, lab):
     assert verdict(checks.check_q2, ...).startswith("Q2 not yet: ")
-    assert "create the bucket" in verdict(checks.check_q2, "l04-q2-missing")
+    assert "Create the bucket" in verdict(checks.check_q2, "l04-q2-missing")
     line = verdict(checks.check_q2, configure_q2(filtered=False))
     assert line.startswith("Q2 not yet: ") and "6 upload(s) invoked" in line
     assert verdict(checks.check_q2, configure_q2(filtered=True)).startswith("Q2 correct")
@@ -133,7 +133,7 @@ def test_q2_counts_invocations_inside_and_outside_the_filter(verdict, lab):
 def test_q2_without_a_notification_says_no_invocation(verdict, lab):
     checks.deploy_q2_function()
     boto3.client("s3").create_bucket(Bucket=checks.Q2_BUCKET)
-    assert "no invocation" in verdict(checks.check_q2, checks.Q2_BUCKET)
+    assert "No invocation" in verdict(checks.check_q2, checks.Q2_BUCKET)
 
 
 def test_q3_an_invalid_pattern_is_refused_by_eventbridge(verdict, lab):
@@ -150,7 +150,7 @@ def test_q7_models_from_the_catalog_and_attempts_counted_in_the_lab(verdict, lab
     assert checks.expected_q7() == Q7_RIGHT
     attempts = checks.async_attempts()
     assert verdict(checks.check_q7, ..., attempts).startswith("Q7 not yet: ")
-    assert "fill in every" in verdict(checks.check_q7, {"S3": ...}, attempts)
+    assert "Fill in every" in verdict(checks.check_q7, {"S3": ...}, attempts)
     line = verdict(checks.check_q7, {**Q7_RIGHT, "SQS": "async"}, attempts)
     assert "5 of 6 models are right" in line and "SQS" not in line
     assert verdict(checks.check_q7, Q7_RIGHT, 1).startswith("Q7 not yet: ")

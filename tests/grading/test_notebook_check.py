@@ -49,11 +49,11 @@ def test_one_question_passes_and_the_learner_file_is_untouched(root):
     assert (path.read_bytes(), path.stat().st_mtime_ns) == (before, mtime)
 
 
-def test_a_wrong_answer_is_not_yet_with_its_hint(root):
+def test_a_wrong_answer_is_not_yet_with_what_is_wrong(root):
     report = grading.check(learner(root, "exercise-two-questions-q1-wrong-q2-pass.ipynb"), root)
     assert [q.passed for q in report.questions] == [False, True]
     assert report.questions[0].verdict == (
-        "Q1 not yet: `answer` is six times seven. Hint: multiply 6 by 7."
+        'Q1 not yet: `answer` is six times seven. Multiply 6 by 7. For a hint, run hint("Q1").'
     )
 
 

@@ -142,7 +142,8 @@ def test_check_refuses_every_known_forgery(root, tmp_path):
     ]
     assert report.questions[0].verdict == (
         "the check cell was changed; the original ran: "
-        "Q1 not yet: `answer` still holds the placeholder `...`. Hint: replace it with your answer."
+        "Q1 not yet: `answer` still holds the placeholder `...`. "
+        'Replace it. For a hint, run hint("Q1").'
     )
     assert report.questions[1].verdict.startswith("Q2 not yet: `double(21)` returns 42.")
     assert report.solution == f"solutions/{NAME}"

@@ -1,5 +1,10 @@
 """The lesson map lives in one place and the README and notebooks agree with it."""
 
+import re
+from pathlib import Path
+
+import pytest
+
 from course import lessons
 from course.lessons import notebooks
 
@@ -44,3 +49,43 @@ def test_unknown_lesson_is_a_clear_error():
         assert "No lesson '42'" in str(error)
     else:
         raise AssertionError("lesson('42') should fail")
+
+
+TIME_BUDGET = re.compile(r"\*\*Time budget:\*\* teaching (\d+) min, exercises (\d+) min\.")
+NEXT_LINK = re.compile(r"Next:.*\]\(([^)]+\.ipynb)\)")
+
+
+def first_and_last_text(lesson):
+    cells = [c for c in notebooks.read(notebooks.ROOT / lesson.notebook).cells]
+    return cells[0].source, cells[-1].source
+
+
+AVAILABLE = [x for x in lessons.LESSONS if x.available]
+
+
+@pytest.mark.parametrize("lesson", AVAILABLE, ids=[x.number for x in AVAILABLE])
+def test_a_notebooks_time_budget_agrees_with_the_lesson_map(lesson):
+    header, _ = first_and_last_text(lesson)
+    found = TIME_BUDGET.search(header)
+    if found is None:  # the start-here notebook prints its budget from the map itself
+        source = notebooks.read(notebooks.ROOT / lesson.notebook).cells[1].source
+        assert f'lesson("{lesson.number}")' in source and "this.minutes" in source
+        return
+    teaching, exercises = (int(n) for n in found.groups())
+    assert teaching + exercises == lesson.minutes, f"{lesson.notebook} or syllabus.py"
+
+
+@pytest.mark.parametrize("lesson", AVAILABLE, ids=[x.number for x in AVAILABLE])
+def test_each_lesson_ends_with_its_exercises_and_a_link_to_the_next(lesson):
+    _, last = first_and_last_text(lesson)
+    exercise = (
+        notebooks.ROOT
+        / "exercises"
+        / Path(lesson.notebook).name.replace(".ipynb", "_exercises.ipynb")
+    )
+    if exercise.is_file():
+        assert f"exercises/{exercise.name}" in last, lesson.notebook
+    later = [x for x in AVAILABLE if x.number > lesson.number]
+    links = NEXT_LINK.findall(last)
+    if later:
+        assert links == [Path(later[0].notebook).name], lesson.notebook

@@ -1,22 +1,27 @@
 """Checks for the serverless concepts exercises (lesson 01).
 
-Tables are judged against `course.services` and the facts file; code is judged by running
-it: the thumbnail size function is called, the S3 notification is applied to a real bucket
-in the lab and an image uploaded, and the API handler serves a real signed-in user over HTTP.
-Each check prints one verdict line and never the answer.
+Tables are judged against `course.lessons.services` and the facts file (a service may be
+named by its short or its full name); the rest by what really happens in the lab: S3 is asked
+to send two buckets' events to a function whose resource-based policy the learner wrote, the
+S3 notification is applied to a real bucket and an image uploaded, and the API handler serves
+a real signed-in user over HTTP. Each check prints one verdict line, never the answer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 
 import course.lab
-from course.grading.checks import answered, report
+from course.grading import hints
+from course.grading.checks import answered, handler_code, report
 from course.lessons import architectures, services
-from course.lessons.handlers.thumbnail.sizing import thumbnail_size
+
+hint = hints.for_lesson("01")
 
 # The exercises' own scenario values (not AWS facts).
 Q1_WORKLOADS = (0, 1, 4, 6, 8)  # indexes into services.workloads()
@@ -28,7 +33,9 @@ Q2_NEEDS = {
     "A relational database whose capacity follows the load": "Amazon Aurora Serverless",
 }
 Q3_SERVICES = ("S3 event notifications", "API Gateway", "Cognito triggers", "SQS", "SNS")
-Q4_SIZES = ((640, 400), (400, 640), (100, 60), (1000, 1000), (3000, 7))
+Q4_FUNCTION = "lesson01-q4-resize"
+Q4_BUCKET = "lesson01-q4-photos"
+Q4_OTHER = "lesson01-q4-other"
 Q5_BUCKET = "lesson01-q5-photos"
 Q5_FUNCTION = "lesson01-q5-thumbnail"
 Q5_PREFIX = "thumbnails/"
@@ -36,14 +43,21 @@ Q5_KEY = "uploads/q5-photo.png"
 Q6_USER = ("q6-ada", "Correct-Horse-9", "ada@example.com")
 
 
-def _table_answer(question: str, given: object, name: str, expected: dict[str, str]) -> None:
+def _table_answer(
+    question: str,
+    given: object,
+    name: str,
+    expected: dict[str, str],
+    same: Callable[[object, str], bool] | None = None,
+) -> None:
     """Compare a {item: answer} table with `expected`, counting right answers."""
+    same = same or _same
     checked = f"your answers for the {len(expected)} items of `{name}`"
     if not answered(question, given, name):
         return
     if not isinstance(given, dict) or any(given.get(k, ...) is ... for k in expected):
         return report(question, False, checked, f"fill in every `...` in `{name}`.")
-    right = sum(_same(given[k], v) for k, v in expected.items())
+    right = sum(same(given[k], v) for k, v in expected.items())
     report(question, right == len(expected), checked, f"{right} of {len(expected)} are right.")
 
 
@@ -71,7 +85,7 @@ def check_q1(fits: object) -> None:
 
 def check_q2(needs: object) -> None:
     """Compare the learner's service for each need with the serverless family table."""
-    _table_answer("Q2", needs, "needs", Q2_NEEDS)
+    _table_answer("Q2", needs, "needs", Q2_NEEDS, services.same_service)
 
 
 def check_q3(models: object) -> None:
@@ -80,26 +94,54 @@ def check_q3(models: object) -> None:
     _table_answer("Q3", models, "models", expected)
 
 
-# -- Q4: thumbnail size --------------------------------------------------------------------
-def check_q4(size: object) -> None:
-    """Call the learner's size function on several images, compare with the pipeline's."""
-    checked = (
-        f"your function on {len(Q4_SIZES)} image sizes with max_side {architectures.MAX_SIDE_PX}"
-    )
-    if not answered("Q4", size, "thumbnail_size"):
+# -- Q4: who may invoke the function -----------------------------------------------------
+def deploy_q4_function() -> str:
+    """Q4 set-up: a function with no resource-based policy yet, and two buckets."""
+    lab, client = course.lab.start(), boto3.client("lambda")
+    with contextlib.suppress(client.exceptions.ResourceNotFoundException):
+        client.delete_function(FunctionName=Q4_FUNCTION)  # a fresh, empty policy on each run
+    lab.deploy(Q4_FUNCTION, "def handler(event, context):\n    return len(event['Records'])\n")
+    s3 = boto3.client("s3")
+    for bucket in (Q4_BUCKET, Q4_OTHER):
+        s3.create_bucket(Bucket=bucket)
+    return Q4_FUNCTION
+
+
+def _s3_accepts(bucket: str, function_arn: str) -> bool:
+    """Whether S3 accepts sending `bucket`'s new objects to the function (then undone)."""
+    s3 = boto3.client("s3")
+    config = {"LambdaFunctionArn": function_arn, "Events": ["s3:ObjectCreated:*"]}
+    try:
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"LambdaFunctionConfigurations": [config]}
+        )
+    except s3.exceptions.ClientError:
+        return False
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+    return True
+
+
+def check_q4(permission: object) -> None:
+    """Ask S3 to send two buckets' events to the function: only the first may be accepted."""
+    checked = f"S3 notifications from {Q4_BUCKET} (to accept) and {Q4_OTHER} (to refuse)"
+    if not answered("Q4", permission, "permission"):
         return
-    if not callable(size):
-        return report("Q4", False, checked, "`thumbnail_size` should be a function.")
-    wrong = 0
-    for width, height in Q4_SIZES:
-        wanted = thumbnail_size(width, height, architectures.MAX_SIDE_PX)
-        try:
-            got = tuple(size(width, height, architectures.MAX_SIDE_PX))
-        except Exception:  # noqa: BLE001 - any failure counts as a wrong answer
-            got = None
-        wrong += got != wanted
-    hint = f"{wrong} size(s) differ; keep the aspect ratio, round, and never enlarge."
-    report("Q4", wrong == 0, checked, hint)
+    client = boto3.client("lambda")
+    try:
+        arn = client.get_function_configuration(FunctionName=Q4_FUNCTION)["FunctionArn"]
+    except client.exceptions.ResourceNotFoundException:
+        problem = f"function {Q4_FUNCTION} does not exist: run the set-up cell first."
+        return report("Q4", False, checked, problem)
+    if not _s3_accepts(Q4_BUCKET, arn):
+        problem = (
+            f"S3 refused to send {Q4_BUCKET}'s events: the function's resource-based policy "
+            "does not let S3 invoke it for that bucket."
+        )
+        return report("Q4", False, checked, problem)
+    if _s3_accepts(Q4_OTHER, arn):
+        problem = f"S3 accepted {Q4_OTHER} too: your permission is not limited to one bucket."
+        return report("Q4", False, checked, problem)
+    report("Q4", True, checked)
 
 
 # -- Q5: the recursive trap ----------------------------------------------------------------
@@ -122,8 +164,8 @@ def check_q5(notification: object) -> None:
             Bucket=Q5_BUCKET, NotificationConfiguration=notification
         )
     except Exception as error:  # noqa: BLE001 - S3's own error is the hint
-        hint = f"S3 refused it: {error}. Run the set-up cell first."
-        return report("Q5", False, checked, hint)
+        problem = f"S3 refused it ({error}); run the set-up cell first."
+        return report("Q5", False, checked, problem)
     before, dropped = len(lab.invocations), len(lab.dropped_events)
     architectures.upload(Q5_KEY, architectures.sample_image(), Q5_BUCKET)
     runs = [i for i in lab.invocations[before:] if i.function == Q5_FUNCTION]
@@ -132,9 +174,9 @@ def check_q5(notification: object) -> None:
     _remove_thumbnails(s3)
     if not runs or not made:
         return report("Q5", False, checked, "the upload must still make its thumbnail.")
-    hint = f"the function ran {len(runs)} times for one upload: its own writes trigger it again."
+    problem = f"the function ran {len(runs)} times for one upload: its own writes trigger it again."
     right = len(runs) == 1 and len(lab.dropped_events) == dropped
-    report("Q5", right, checked, hint)
+    report("Q5", right, checked, problem)
 
 
 def _remove_thumbnails(s3: Any) -> None:
@@ -147,20 +189,21 @@ def _remove_thumbnails(s3: Any) -> None:
 def check_q6(api_source: object) -> None:
     """Build the users API with the learner's handler; a signed-in user must get their profile."""
     checked = "GET /me over HTTP for a signed-in user, and without a token"
-    if not answered("Q6", api_source, "api_source"):
+    code = handler_code("Q6", api_source, "api_source")
+    if code is None:
         return
-    if not isinstance(api_source, str) or "def handler" not in api_source:
-        hint = "put your module's code, with `def handler`, between triple quotes."
-        return report("Q6", False, checked, hint)
-    api = architectures.build_users_api(textwrap.dedent(api_source).strip() + "\n")
+    api = architectures.build_users_api(textwrap.dedent(code).strip() + "\n")
     architectures.sign_up(api, *Q6_USER)
     token = architectures.log_in(api, *Q6_USER[:2])
     status, body = architectures.call(api.url, token)
     profile = _profile(api.pool_id, Q6_USER[0])
     if architectures.call(api.url)[0] != 401:
         return report("Q6", False, checked, "a call without a token should get 401.")
-    hint = f"got HTTP {status}; return statusCode 200 and the item as a JSON string body."
-    report("Q6", (status, body) == (200, profile), checked, hint)
+    if status != 200:
+        problem = f"a signed-in user got HTTP {status}, not 200."
+    else:
+        problem = "the body is not the user's item from the users table."
+    report("Q6", (status, body) == (200, profile), checked, problem)
 
 
 def _profile(pool_id: str, username: str) -> dict | None:

@@ -21,9 +21,12 @@ from botocore.config import Config
 
 import course.lab
 from course.facts import fact
-from course.grading.checks import answered, answered_with_handler, report
+from course.grading import hints
+from course.grading.checks import answered, handler_code, report
 from course.lab.triggers import catalog
 from course.lessons import integrations as wire
+
+hint = hints.for_lesson("04")
 
 NO_RETRY = Config(retries={"total_max_attempts": 1}, read_timeout=60)
 SEEN = "l04-check-seen"  # where the checks' wrapper stores what the learner's function saw
@@ -143,11 +146,12 @@ def check_q1(sqs_source: object) -> None:
         f"{len(Q1_ORDERS)} orders through an SQS mapping with ReportBatchItemFailures and a "
         f"dead-letter queue after {Q1_MAX_RECEIVES} receives"
     )
-    if not answered_with_handler("Q1", sqs_source, "sqs_source"):
+    code = handler_code("Q1", sqs_source, "sqs_source")
+    if code is None:
         return
     lab = course.lab.start()
     name = "l04-q1-orders"
-    arn = deploy_wrapped(name, sqs_source)
+    arn = deploy_wrapped(name, code)
     run = uuid.uuid4().hex[:8]  # a fresh queue per run: earlier runs leave nothing behind
     q = wire.queue_with_dlq(f"{name}-{run}", Q1_MAX_RECEIVES, VisibilityTimeout="0")
     bodies = [json.dumps({"order": o, "quantity": n}) for o, n in Q1_ORDERS.items()]
@@ -169,12 +173,12 @@ def check_q1(sqs_source: object) -> None:
     bad = q1_bad_orders()
     good_once = all(delivered.get(o) == 1 for o in Q1_ORDERS if o not in bad)
     if _first_error(records):
-        hint = f"your function raised {_first_error(records)}: a raise retries the whole batch."
+        problem = f"your function raised {_first_error(records)}: a raise retries the whole batch."
     elif not good_once:
-        hint = "good orders were delivered again: report only the bad ones in batchItemFailures."
+        problem = "good orders were delivered more than once."
     else:
-        hint = "the DLQ should hold exactly the orders whose quantity is not positive."
-    report("Q1", good_once and in_dlq == bad, checked, hint)
+        problem = "the dead-letter queue does not hold exactly the orders that cannot be processed."
+    report("Q1", good_once and in_dlq == bad, checked, problem)
 
 
 # -- Q2 --------------------------------------------------------------------------------------
@@ -204,10 +208,10 @@ def check_q2(bucket_name: object) -> None:
     lab.wait()
     keys = sorted(r["s3"]["object"]["key"] for e in recorder.take() for r in e["Records"])
     if not keys:
-        hint = "no invocation: add S3's permission and an ObjectCreated notification for it."
+        problem = "no invocation: S3 does not send this bucket's new objects to the function."
     else:
-        hint = f"{len(keys)} upload(s) invoked the function: filter on the prefix and suffix."
-    report("Q2", keys == sorted(Q2_INSIDE), checked, hint)
+        problem = f"{len(keys)} upload(s) invoked the function; {len(Q2_INSIDE)} should."
+    report("Q2", keys == sorted(Q2_INSIDE), checked, problem)
 
 
 # -- Q3 --------------------------------------------------------------------------------------
@@ -234,17 +238,18 @@ def check_q3(pattern: object) -> None:
     events.delete_rule(Name="l04-q3-big-orders")
     got = sorted(e["detail"]["id"] for e in target.take())
     wanted = [n for n, event in enumerate(Q3_EVENTS) if event[3]]
-    hint = f"{len(got)} of them reached the function; {len(wanted)} should."
-    report("Q3", got == wanted, checked, hint)
+    problem = f"{len(got)} of them reached the function; {len(wanted)} should."
+    report("Q3", got == wanted, checked, problem)
 
 
 # -- Q4 --------------------------------------------------------------------------------------
 def check_q4(presignup_source: object) -> None:
     """Sign up an allowed and a forbidden user in a pool that runs the learner's PreSignUp."""
     checked = "an allowed and a forbidden sign-up in a user pool with your PreSignUp trigger"
-    if not answered_with_handler("Q4", presignup_source, "presignup_source"):
+    code = handler_code("Q4", presignup_source, "presignup_source")
+    if code is None:
         return
-    arn = deploy_wrapped("l04-q4-gate", presignup_source)
+    arn = deploy_wrapped("l04-q4-gate", code)
     idp = boto3.client("cognito-idp")
     pool_id, client_id = wire.user_pool(f"l04-q4-{uuid.uuid4().hex[:8]}", PreSignUp=arn)
     outcomes = {}
@@ -256,8 +261,12 @@ def check_q4(presignup_source: object) -> None:
             outcomes[username] = error.response["Error"]["Code"]
     idp.delete_user_pool(UserPoolId=pool_id)
     wanted = {Q4_ALLOWED[0]: "signed up", Q4_FORBIDDEN[0]: "UserLambdaValidationException"}
-    hint = "raise an exception for every address outside example.edu, return the event otherwise."
-    report("Q4", outcomes == wanted, checked, hint)
+    problem = ", ".join(
+        f"{user} {'was refused' if outcome != 'signed up' else 'signed up'}"
+        for user, outcome in outcomes.items()
+        if outcome != wanted[user]
+    )
+    report("Q4", outcomes == wanted, checked, f"{problem}." if problem else "")
 
 
 # -- Q5 --------------------------------------------------------------------------------------
@@ -289,7 +298,8 @@ def q5_requests() -> list[tuple[str, int, Any]]:
 def check_q5(api_source: object) -> None:
     """Serve the learner's handler at GET /items/{id} and call it over HTTP."""
     checked = "GET /items/{id} over HTTP for a known id, an unknown id and a bad id"
-    if not answered_with_handler("Q5", api_source, "api_source"):
+    code = handler_code("Q5", api_source, "api_source")
+    if code is None:
         return
     lab = course.lab.start()
     create_q5_table()
@@ -299,7 +309,7 @@ def check_q5(api_source: object) -> None:
         "Action": ["dynamodb:GetItem", "dynamodb:Query"],
         "Resource": table_arn,
     }
-    arn = deploy_wrapped("l04-q5-items", api_source, allow=(read,))
+    arn = deploy_wrapped("l04-q5-items", code, allow=(read,))
     base = wire.proxy_api(lab, "l04-q5-shop", arn, "items/{id}", "GET")
     got = []
     for path, _, _ in q5_requests():
@@ -312,13 +322,16 @@ def check_q5(api_source: object) -> None:
     wanted = [status for _, status, _ in q5_requests()]
     if 502 in statuses:
         error = _first_error(seen("l04-q5-items"))
-        hint = (
+        problem = (
             f"API Gateway answered 502: your function failed ({error}) or returned no statusCode."
         )
-        return report("Q5", False, checked, hint)
+        return report("Q5", False, checked, problem)
     right = statuses == wanted and got[0][1] == q5_requests()[0][2]
-    hint = f"the status codes were {statuses}; the item's body should be its JSON."
-    report("Q5", right, checked, hint)
+    if statuses != wanted:
+        problem = f"the status codes were {statuses}."
+    else:
+        problem = "the status codes are right, but the known item's body is not its JSON."
+    report("Q5", right, checked, problem)
 
 
 # -- Q6 --------------------------------------------------------------------------------------
@@ -331,11 +344,12 @@ def q6_expected(event: dict) -> dict[str, int]:
 def check_q6(stream_source: object) -> None:
     """Map a table's stream to the handler; each batch's answer must count its own records."""
     checked = f"the answers to every batch of a DynamoDB stream (BatchSize {Q6_BATCH_SIZE})"
-    if not answered_with_handler("Q6", stream_source, "stream_source"):
+    code = handler_code("Q6", stream_source, "stream_source")
+    if code is None:
         return
     lab, dynamodb = course.lab.start(), boto3.client("dynamodb")
     name = "l04-q6-counter"
-    arn = deploy_wrapped(name, stream_source)
+    arn = deploy_wrapped(name, code)
     table = f"l04-q6-{uuid.uuid4().hex[:8]}"
     stream = wire.stream_table(table)
     _lambda().create_event_source_mapping(
@@ -355,8 +369,9 @@ def check_q6(stream_source: object) -> None:
     if _first_error(records):
         return report("Q6", False, checked, f"your function raised {_first_error(records)}.")
     right = bool(records) and all(r.get("result") == q6_expected(r["event"]) for r in records)
-    hint = 'return {"INSERT": <count>, "MODIFY": <count>} for the records of each batch.'
-    report("Q6", right, checked, hint)
+    wrong = sum(r.get("result") != q6_expected(r["event"]) for r in records)
+    problem = f"{wrong} of {len(records)} batch answers did not count that batch's own records."
+    report("Q6", right, checked, problem if records else "no batch reached the function.")
 
 
 # -- Q7 --------------------------------------------------------------------------------------
@@ -391,7 +406,7 @@ def check_q7(models: object, attempts: object) -> None:
     lab.wait()
     counted = sum(i.function == Q7_FUNCTION for i in lab.invocations[before:])
     if right < len(Q7_SOURCES):
-        hint = f"{right} of {len(Q7_SOURCES)} models are right; use sync, async or poller."
-        return report("Q7", False, checked, hint)
-    hint = "count the first attempt plus Lambda's default retries."
-    report("Q7", attempts == counted == async_attempts(), checked, hint)
+        problem = f"{right} of {len(Q7_SOURCES)} models are right; use sync, async or poller."
+        return report("Q7", False, checked, problem)
+    problem = f"the lab counted a different number of attempts than `attempts` ({attempts})."
+    report("Q7", attempts == counted == async_attempts(), checked, problem)

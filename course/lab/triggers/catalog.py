@@ -154,7 +154,7 @@ SOURCES: tuple[Source, ...] = (
         "sync",
         "API Gateway",
         "None: the caller gets the error.",
-        "Not emulated: creating a Lambda integration on an HTTP API raises an error.",
+        "Creating a Lambda integration on an HTTP API raises an error.",
         sample="apigateway-http-api-v2",
     ),
     Source(
@@ -180,28 +180,28 @@ SOURCES: tuple[Source, ...] = (
         "async",
         "IoT / IoT Events",
         ASYNC_RETRIES,
-        "Not emulated: creating a topic rule with a Lambda action raises an error.",
+        "Creating a topic rule with a Lambda action raises an error.",
     ),
     Source(
         "AWS Step Functions (Lambda task)",
         "sync",
         "Step Functions (Task, request-response)",
         "The state machine's Retry and Catch fields decide.",
-        "Not emulated: creating a state machine with a Lambda task raises an error.",
+        "Creating a state machine with a Lambda task raises an error.",
     ),
     Source(
         "AWS CloudFormation custom resources",
         "async",
         "CloudFormation custom resources",
         ASYNC_RETRIES,
-        "Not emulated (moto's response URL points outside the lab).",
+        "moto's response URL points outside the lab.",
     ),
     Source(
         "Lambda function URLs",
         "sync",
         "Lambda function URLs",
         "None: the HTTP client gets the error.",
-        "Not emulated: the URL configuration is stored, no HTTP endpoint is served.",
+        "The URL configuration is stored, no HTTP endpoint is served.",
     ),
 )
 

@@ -41,6 +41,14 @@ def test_tables_list_every_source_with_numbers_from_the_facts():
     assert len(markdown.splitlines()) == len(catalog.SOURCES) + 2
 
 
+def test_each_row_names_its_lab_support_once():
+    for row in catalog.rows():
+        lab_text = row["In the lab"].lower()
+        support = lab_text.split(":")[0]
+        assert lab_text.count(support) == 1 or support == "emulated", row["Source"]
+        assert lab_text.count("not emulated") <= 1, row["Source"]
+
+
 def test_require_raises_for_a_gap_and_returns_an_emulated_source():
     assert catalog.require("S3").module == "notifications"
     with pytest.raises(catalog.SourceNotEmulatedError, match="not emulated by the lab"):
