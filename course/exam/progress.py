@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from course.exam.question_bank import Question
+from course.lessons.learner import home
 
-HOME_ENV = "LAMBDA_COURSE_HOME"
 FILE_NAME = "progress.json"
 VERSION = 1
 
@@ -94,11 +94,6 @@ class Progress:
     def latest_checks(self) -> dict[tuple[str, str], ExerciseCheck]:
         """The last verdict of each (notebook, question)."""
         return {(c.notebook, c.question): c for c in self.checks}
-
-
-def home() -> Path:
-    """The learner's course folder: $LAMBDA_COURSE_HOME, or ~/.lambda-course."""
-    return Path(os.environ.get(HOME_ENV) or Path.home() / ".lambda-course")
 
 
 def progress_file() -> Path:

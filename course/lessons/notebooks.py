@@ -18,6 +18,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbformat.corpus.words import generate_corpus_id
 
+from course.lessons.learner import HOME_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 OFFLINE_DIR = ROOT / "tests" / "offline"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -94,15 +96,12 @@ def offline_env(env: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-LEARNER_HOME_ENV = "LAMBDA_COURSE_HOME"  # course.exam.progress keeps the learner's file there
-
-
 def pytest_configure(config) -> None:
     """Pytest hook (`-p course.lessons.notebooks`): nbval's kernels start offline, and tests
     and notebooks keep progress in a temporary home, never the learner's."""
     os.environ.update(offline_env(os.environ))
     home = tempfile.mkdtemp(prefix="lambda-course-home-")
-    os.environ[LEARNER_HOME_ENV] = home
+    os.environ[HOME_ENV] = home
     config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
 
 

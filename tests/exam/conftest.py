@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from course.exam import progress, question_bank
+from course.exam import question_bank
+from course.lessons import learner
 
 RESOURCES = Path(__file__).parent / "resources"
 BANK = RESOURCES / "bank"
@@ -14,7 +15,7 @@ BANK = RESOURCES / "bank"
 @pytest.fixture(autouse=True)
 def _test_bank_and_home(monkeypatch, tmp_path):
     monkeypatch.setenv(question_bank.BANK_ENV, str(BANK))
-    monkeypatch.setenv(progress.HOME_ENV, str(tmp_path / "home"))
+    monkeypatch.setenv(learner.HOME_ENV, str(tmp_path / "home"))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from course import cli
 from course.exam import progress
 from course.exam.progress import ProgressFileWarning
 from course.grading import CheckReport, QuestionResult
+from course.lessons import learner
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -20,7 +21,7 @@ def test_the_file_lives_in_the_learner_home_unless_the_environment_says_otherwis
     monkeypatch, tmp_path
 ):
     assert progress.progress_file() == tmp_path / "home" / "progress.json"
-    monkeypatch.delenv(progress.HOME_ENV)
+    monkeypatch.delenv(learner.HOME_ENV)
     monkeypatch.setenv("HOME", str(tmp_path / "someone"))
     assert progress.progress_file() == tmp_path / "someone" / ".lambda-course" / "progress.json"
 
@@ -148,7 +149,7 @@ def test_cli_check_keeps_each_verdict(monkeypatch):
 def test_a_test_run_never_uses_the_real_home(monkeypatch):
     monkeypatch.undo()  # the environment pytest itself set up, without this folder's fixture
     assert progress.home() != Path.home() / ".lambda-course"
-    assert Path(os.environ[progress.HOME_ENV]).name.startswith("lambda-course-home-")
+    assert Path(os.environ[learner.HOME_ENV]).name.startswith("lambda-course-home-")
 
 
 def test_the_cli_names_the_backup_of_a_corrupt_file_in_one_plain_line(capsys):

@@ -7,13 +7,13 @@ import pytest
 from course import cli
 from course.grading import exercises, hints
 from course.grading.checks import report
-from course.lessons import notebooks
+from course.lessons import learner, notebooks
 
 
 @pytest.fixture(autouse=True)
 def learner_home(tmp_path, monkeypatch):
     """Every test here is a new learner whose own folder is tmp_path."""
-    monkeypatch.setenv(hints.HOME_ENV, str(tmp_path))
+    monkeypatch.setenv(learner.HOME_ENV, str(tmp_path))
     return tmp_path
 
 

@@ -21,11 +21,13 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import course.lab
+from course.grading import hints
 from course.grading.checks import answered, answered_with_handler, report
 from course.lab.iam.policy import Request, evaluate
 from course.lab.iam.principals import function_policy
 from course.lessons import security
 
+hint = hints.for_lesson("05")
 NO_RETRY = Config(retries={"total_max_attempts": 1}, read_timeout=60)
 OTHER_ACCOUNT = "111122223333"  # an account that is not the lab's
 

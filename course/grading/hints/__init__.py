@@ -21,7 +21,8 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-HOME_ENV = "LAMBDA_COURSE_HOME"
+from course.lessons.learner import home
+
 STATE_FILE = "hints.json"
 FOLDER = Path(__file__).parent
 LESSON_PREFIX = re.compile(r"^(\d{2})_")
@@ -29,11 +30,6 @@ LESSON_PREFIX = re.compile(r"^(\d{2})_")
 
 class HintNotFoundError(LookupError):
     """No hints for this lesson or question."""
-
-
-def home() -> Path:
-    """The learner's own folder: $LAMBDA_COURSE_HOME, or ~/.lambda-course."""
-    return Path(os.environ.get(HOME_ENV) or Path.home() / ".lambda-course")
 
 
 def hint_file(lesson: str) -> Path:
