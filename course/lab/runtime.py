@@ -500,7 +500,7 @@ class Runtime:
             request_id=call.request_id,
             start=call.start,
             duration_ms=round(duration, 2),
-            billed_duration_ms=billed_ms(duration),
+            billed_duration_ms=billed_ms(duration + _billed_init_ms(call.fn, call.init_ms)),
             memory_size_mb=env.memory_mb,
             max_memory_used_mb=max_mb,
             cold=cold,
@@ -572,6 +572,17 @@ def _lab_dir() -> str | None:
     if default != "/tmp" and not default.startswith("/tmp/"):
         return None
     return "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
+
+
+def _billed_init_ms(fn: Any, init_ms: float | None) -> float:
+    """The part of a cold start's init that is billed (course.init_billing has the rule)."""
+    from course.init_billing import init_is_billed
+
+    if init_ms is None or not init_is_billed(
+        package_type=fn.package_type or "Zip", runtime=fn.run_time or ""
+    ):
+        return 0.0
+    return init_ms
 
 
 def _invoked_arn(fn: Any) -> str:

@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from course.facts import fact
+from course.init_billing import init_is_billed
 
 ARCHITECTURES = ("x86_64", "arm64")
 CENT = Decimal("0.01")
@@ -91,13 +93,21 @@ def default_ephemeral_storage_mb() -> int:
 
 @dataclass(frozen=True)
 class Usage:
-    """A month of on-demand use of one function configuration."""
+    """A month of on-demand use of one function configuration.
+
+    `cold_starts` of the requests also ran an INIT phase of `init_ms`. Since
+    pricing.init_billing_since that time is billed with the request (rounded up together);
+    before, it was free for ZIP functions on managed runtimes. `on` is the day billed (today).
+    """
 
     requests: int
     duration_ms: Decimal | int | float | str
     memory_mb: int
     architecture: str = "x86_64"
     ephemeral_storage_mb: int = field(default_factory=default_ephemeral_storage_mb)
+    cold_starts: int = 0
+    init_ms: Decimal | int | float | str = 0
+    on: date | None = None
 
 
 def usd(amount: Decimal) -> Decimal:
@@ -176,11 +186,26 @@ def monthly_cost(
     ephemeral_storage_mb: int | None = None,
     free_tier: bool = True,
     billing_granularity_ms: int | None = None,
+    cold_starts: int = 0,
+    init_ms: Decimal | int | float | str = 0,
+    on: date | None = None,
 ) -> Bill:
-    """A month's on-demand bill for `requests` invocations of `duration_ms` each."""
+    """A month's on-demand bill for `requests` invocations of `duration_ms` each.
+
+    `cold_starts` of them also ran `init_ms` of INIT, billed as `Usage` explains.
+    """
     if ephemeral_storage_mb is None:
         ephemeral_storage_mb = default_ephemeral_storage_mb()
-    usage = Usage(requests, duration_ms, memory_mb, architecture, ephemeral_storage_mb)
+    usage = Usage(
+        requests,
+        duration_ms,
+        memory_mb,
+        architecture,
+        ephemeral_storage_mb,
+        cold_starts,
+        init_ms,
+        on,
+    )
     return account_cost([usage], free_tier=free_tier, billing_granularity_ms=billing_granularity_ms)
 
 
@@ -335,9 +360,14 @@ def _storage_line(gb_seconds: Decimal) -> LineItem:
     return LineItem("Ephemeral storage", gb_seconds, "GB-s", rate, gb_seconds * rate, working)
 
 
-def _gb_seconds(usage: Usage, memory_mb: Decimal | int, granularity_ms: int) -> Decimal:
-    seconds = usage.requests * billed_ms(usage.duration_ms, granularity_ms) / MS_PER_S
-    return seconds * gb(memory_mb)
+def _gb_seconds(usage: Usage, memory_mb: Decimal | int, granularity_ms: int | None) -> Decimal:
+    warm = usage.requests - usage.cold_starts
+    cold_ms = _decimal(usage.duration_ms, "duration_ms")
+    if usage.cold_starts and init_is_billed(on=usage.on):
+        cold_ms += _decimal(usage.init_ms, "init_ms")
+    total_ms = warm * billed_ms(usage.duration_ms, granularity_ms)
+    total_ms += usage.cold_starts * billed_ms(cold_ms, granularity_ms)
+    return total_ms / MS_PER_S * gb(memory_mb)
 
 
 def _storage_gb_seconds(usage: Usage, granularity_ms: int) -> Decimal:
@@ -351,6 +381,13 @@ def _validate(usage: Usage) -> None:
     check_architecture(usage.architecture)
     check_ephemeral_storage(usage.ephemeral_storage_mb)
     billed_ms(usage.duration_ms)
+    _check_count(usage.cold_starts, "cold_starts")
+    if usage.cold_starts > usage.requests:
+        raise ValidationException(
+            f"cold_starts ({usage.cold_starts:,}) cannot be more than requests "
+            f"({usage.requests:,})."
+        )
+    _check_non_negative(_decimal(usage.init_ms, "init_ms"), "init_ms")
 
 
 def _check_count(value: int, name: str) -> None:
