@@ -168,7 +168,7 @@ def _invoke(self: LambdaResponse) -> Any:
     self._get_param = get_param
     status, headers, payload = _originals["invoke"](self)
     if status == 200:
-        headers["X-Amz-Executed-Version"] = str(function.version)
+        headers.setdefault("X-Amz-Executed-Version", str(function.version))  # alias routing
     return status, headers, payload
 
 

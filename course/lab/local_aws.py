@@ -711,6 +711,9 @@ def _install_patches() -> None:
             config["DeadLetterConfig"] = dict(self.dead_letter_config)
         return config
 
+    from course import alias_routing
+
+    alias_routing.install()  # an alias's RoutingConfig weights pick the version that runs
     models.LambdaBackend.create_function = create_function
     models.LambdaBackend.update_function_configuration = update_function_configuration
     models.LambdaFunction.get_configuration = get_configuration
