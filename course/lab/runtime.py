@@ -147,6 +147,7 @@ class ExecutionEnvironment:
     busy: bool = False
     invocations: int = 0
     tmp_mode: str = "rlimit"
+    initialization_type: str = "on-demand"  # provisioned-concurrency: kept until deprovisioned
 
     def kill(self) -> None:
         """End the worker process and remove its /tmp."""
@@ -258,7 +259,9 @@ class Runtime:
             "AWS_SESSION_TOKEN": role.session_token,
         }
 
-    def _create(self, fn: Any, key: str) -> ExecutionEnvironment:
+    def _create(
+        self, fn: Any, key: str, initialization_type: str = "on-demand"
+    ) -> ExecutionEnvironment:
         env_id = uuid.uuid4().hex
         tmp_dir = os.path.join(self._root, "tmp", env_id)
         os.makedirs(tmp_dir)
@@ -279,7 +282,7 @@ class Runtime:
             "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
             "AWS_LAMBDA_FUNCTION_VERSION": str(fn.version),
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
             "AWS_LAMBDA_LOG_GROUP_NAME": log.group,
             "AWS_LAMBDA_LOG_STREAM_NAME": log.stream,
             "AWS_ENDPOINT_URL": self.endpoint_url,
@@ -292,7 +295,15 @@ class Runtime:
         conn = self._template.fork({"env": env, "tmp_mb": size_mb if self.tmpfs else 0})
         cap = size_mb * 1024 * 1024
         return ExecutionEnvironment(
-            env_id, key, fn.function_name, conn, tmp_dir, cap, int(fn.memory_size), log
+            env_id,
+            key,
+            fn.function_name,
+            conn,
+            tmp_dir,
+            cap,
+            int(fn.memory_size),
+            log,
+            initialization_type=initialization_type,
         )
 
     def _reserved(self, fn: Any) -> int | None:
@@ -321,6 +332,7 @@ class Runtime:
         with self._lock:
             for env in list(self._environments):
                 expired = now - env.last_used > self.idle_expiry_s
+                expired = expired and env.initialization_type == "on-demand"
                 outdated = env.key != key and env.key.startswith(prefix)
                 if not env.busy and (expired or outdated):
                     self._environments.remove(env)
@@ -329,8 +341,9 @@ class Runtime:
                 self._check_concurrency(fn)
             except TooManyRequests as error:
                 throttled = error
-            else:
-                warm = next((e for e in self._environments if e.key == key and not e.busy), None)
+            else:  # provisioned environments first, as on AWS
+                free = [e for e in self._environments if e.key == key and not e.busy]
+                warm = min(free, key=lambda e: e.initialization_type == "on-demand", default=None)
                 if warm is not None:
                     warm.busy = True
         for env in stale:
@@ -509,6 +522,7 @@ class Runtime:
             outcome=outcome,
             invocation_type=call.invocation_type,
             error_type=error["errorType"] if error else None,
+            initialization_type=env.initialization_type,
         )
         log_text = env.log.write_invocation(invocation, call.logs)
         env.invocations += 1
