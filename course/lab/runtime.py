@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from course.cpu_share import CpuShare
 from course.facts import fact
 from course.lab.invocation import Invocation
 from course.lab.logs import FunctionLog
@@ -223,6 +224,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._environments: list[ExecutionEnvironment] = []
         self._code_lock = threading.Lock()
+        self.cpu = CpuShare()  # memory buys CPU: each environment's share (course.cpu_share)
 
     # -- environments -------------------------------------------------------------------
     def _code_dir(self, fn: Any) -> str:
@@ -409,6 +411,7 @@ class Runtime:
                 if "logs" in message:
                     return message
                 env.pid, env.tmp_mode = message["pid"], message["tmp_mode"]
+                self.cpu.apply(env.pid, env.memory_mb, env.id)
         return None
 
     # -- invoke ------------------------------------------------------------------------

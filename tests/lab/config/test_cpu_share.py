@@ -1,0 +1,86 @@
+"""Memory buys CPU: a CPU-bound handler's share of a CPU follows its memory, as on AWS."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from course import cpu_share
+from course.cpu_share import CpuShare, share, vcpus
+from course.facts import fact
+from course.power_tuning import vcpus as modelled_vcpus
+
+SPIN = """
+import time
+
+def handler(event, context):
+    cpu, wall = time.process_time(), time.perf_counter()
+    total = 0
+    for i in range(event["n"]):
+        total += i * i
+    return [time.process_time() - cpu, time.perf_counter() - wall]
+"""
+WORK = 150_000  # about 10 ms of CPU on this machine: the 128 MB run takes about 0.15 s
+
+
+def test_the_share_follows_the_documented_points():
+    per_vcpu = fact("memory.mb_per_vcpu").value
+    assert vcpus(per_vcpu) == pytest.approx(1.0)
+    assert vcpus(per_vcpu // 2) == pytest.approx(0.5, abs=0.001)
+    assert vcpus(fact("memory.max_mb").value) == pytest.approx(fact("memory.max_vcpus").value)
+    for memory in (128, 1000, 3000, 10240):
+        assert vcpus(memory) == pytest.approx(float(modelled_vcpus(memory)))
+    assert share(10240, cores=2) == 2.0
+    assert share(128, cores=2) == pytest.approx(128 / per_vcpu)
+
+
+def test_an_unknown_mode_is_refused(monkeypatch):
+    monkeypatch.setenv(cpu_share.ENV_VARIABLE, "turbo")
+    with pytest.raises(ValueError, match="COURSE_CPU_SHARE must be one of"):
+        CpuShare()
+
+
+def _stretch(lab, lam, name, memory_mb):
+    """Wall time over CPU time of a warm CPU-bound run: 1 / the CPU share it got."""
+    lab.deploy(name, SPIN, memory_mb=memory_mb, timeout_s=30)
+    lam.invoke(FunctionName=name, Payload=json.dumps({"n": 1000}))
+    response = lam.invoke(FunctionName=name, Payload=json.dumps({"n": WORK}))
+    cpu, wall = json.loads(response["Payload"].read())
+    return wall / cpu
+
+
+def test_128_mb_gets_its_share_of_one_vcpu(lab, lam):
+    expected = 1 / share(128)  # about 13.8
+    assert 0.7 * expected < _stretch(lab, lam, "spin-128", 128) < 2.5 * expected
+
+
+def test_a_full_vcpu_runs_unthrottled_by_the_lab(lab, lam):
+    small = _stretch(lab, lam, "spin-small", 128)
+    full = _stretch(lab, lam, "spin-full", fact("memory.mb_per_vcpu").value)
+    assert full < small / 3  # only other load on this machine can slow it
+
+
+def test_each_environment_has_its_own_cpu_group(lab, lam):
+    if lab.runtime.cpu.mode != "cgroup-v1":
+        pytest.skip("this machine has no writable v1 cpu controller")
+    lab.deploy("grouped", SPIN, memory_mb=512)
+    lam.invoke(FunctionName="grouped", Payload=json.dumps({"n": 10}))
+    (env,) = lab.environments()
+    group = os.path.join(lab.runtime.cpu.parent, env.id)
+    quota, period, procs = (
+        Path(group, name).read_text()
+        for name in ("cpu.cfs_quota_us", "cpu.cfs_period_us", "cgroup.procs")
+    )
+    assert int(quota) / int(period) == pytest.approx(share(512), abs=0.01)
+    assert str(env.pid) in procs.split()
+
+
+def test_the_duty_cycle_fallback_throttles_too(lab, lam, monkeypatch):
+    monkeypatch.setattr(lab.runtime, "cpu", CpuShare("duty-cycle"))
+    try:
+        stretch = _stretch(lab, lam, "spin-duty", 128)
+    finally:
+        lab.runtime.cpu.stop()
+    expected = 1 / share(128)
+    assert 0.5 * expected < stretch < 2.5 * expected
