@@ -711,11 +711,12 @@ def _install_patches() -> None:
             config["DeadLetterConfig"] = dict(self.dead_letter_config)
         return config
 
-    from course import alias_routing, provisioned_concurrency
-
-    alias_routing.install()  # an alias's RoutingConfig weights pick the version that runs
-    provisioned_concurrency.install()
     models.LambdaBackend.create_function = create_function
     models.LambdaBackend.update_function_configuration = update_function_configuration
     models.LambdaFunction.get_configuration = get_configuration
+    from course import alias_routing, layers, provisioned_concurrency
+
+    alias_routing.install()  # an alias's RoutingConfig weights pick the version that runs
+    provisioned_concurrency.install()
+    layers.install()
     _installed = True

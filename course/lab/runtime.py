@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from course import layers
 from course.cpu_share import CpuShare
 from course.facts import fact
 from course.lab.invocation import Invocation
@@ -294,7 +295,9 @@ class Runtime:
             **self._credentials(fn),
         }
         size_mb = int(fn.ephemeral_storage)
-        conn = self._template.fork({"env": env, "tmp_mb": size_mb if self.tmpfs else 0})
+        sys_path = layers.mount(fn, self._root, env)  # the function's layers, /opt-like
+        spec = {"env": env, "tmp_mb": size_mb if self.tmpfs else 0, "sys_path": sys_path}
+        conn = self._template.fork(spec)
         cap = size_mb * 1024 * 1024
         return ExecutionEnvironment(
             env_id,

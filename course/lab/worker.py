@@ -325,6 +325,7 @@ def _run_environment(fd: int, spec: dict) -> None:
     os.environ.update(env)
     os.chdir(env["LAMBDA_TASK_ROOT"])
     sys.path.insert(0, env["LAMBDA_TASK_ROOT"])
+    sys.path[1:1] = spec.get("sys_path", [])  # the layers' python folders, after the task root
     import tempfile
 
     tempfile.tempdir = None
