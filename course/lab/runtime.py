@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from course import layers
+from course import layers, log_format
 from course.cpu_share import CpuShare
 from course.facts import fact
 from course.lab.invocation import Invocation
@@ -292,6 +292,7 @@ class Runtime:
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "TMPDIR": tmp_dir,
+            **log_format.environment(getattr(fn, "logging_config", None) or {}),
             **self._credentials(fn),
         }
         size_mb = int(fn.ephemeral_storage)

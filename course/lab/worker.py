@@ -24,6 +24,8 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
+from course import log_format
+
 _THIS_FILE = "course/lab/worker.py"  # frames of the runtime itself, hidden from stack traces
 HOP_HEADER = "x-course-lambda-hop"  # carries the recursion hop count to the lab
 _PR_SET_PDEATHSIG = 1
@@ -333,6 +335,7 @@ def _run_environment(fd: int, spec: dict) -> None:
     root.handlers[:] = []
     environment = Environment(conn, env)
     root.addHandler(environment.log_handler)
+    log_format.configure(environment.log_handler, root, env)  # LoggingConfig: JSON, level
     _current_environment = environment
     hello = {"pid": os.getpid(), "tmp_mode": tmp_mode}  # the pid lets the lab stop init
     conn.send_bytes(json.dumps(hello).encode())
