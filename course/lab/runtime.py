@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from course import layers, log_format
+from course import layers, log_format, tracing
 from course.cpu_share import CpuShare
 from course.facts import fact
 from course.lab.invocation import Invocation
@@ -196,6 +196,7 @@ class _Call:
     response: dict | None = None
     failure: dict | None = None
     peak_mb: float = 0.0  # the highest resident memory the runtime's poller saw
+    trace: Any = None  # course.tracing.Trace: the X-Ray ids and sampling decision
 
     def sample_rss(self, env: ExecutionEnvironment) -> float:
         """Read the worker's resident memory now (MB) and keep the peak."""
@@ -435,6 +436,7 @@ class Runtime:
         call = _Call(
             fn, request_id or str(uuid.uuid4()), invocation_type, now, event, run_start=now
         )
+        call.trace = tracing.Trace.begin(fn, now)
         try:
             ready: dict | None = {}
             if cold:
@@ -468,7 +470,7 @@ class Runtime:
             "invoked_function_arn": _invoked_arn(call.fn),
             "client_context": client_context,
             "hop": hop,
-            "trace_id": f"Root=1-{int(call.start):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+            "trace_id": call.trace.header(),
             "tmp_quota_bytes": (
                 None if env.tmp_mode == "tmpfs" else env.tmp_cap_bytes - env.tmp_used_bytes()
             ),
@@ -532,6 +534,7 @@ class Runtime:
             initialization_type=env.initialization_type,
         )
         log_text = env.log.write_invocation(invocation, call.logs)
+        tracing.send(call.fn, call.trace, invocation, call.run_start, response.get("subsegments"))
         env.invocations += 1
         with self._lock:
             self.invocations.append(invocation)

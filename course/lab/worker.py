@@ -24,7 +24,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
-from course import log_format
+from course import log_format, trace_recorder
 
 _THIS_FILE = "course/lab/worker.py"  # frames of the runtime itself, hidden from stack traces
 HOP_HEADER = "x-course-lambda-hop"  # carries the recursion hop count to the lab
@@ -172,6 +172,7 @@ class Environment:
         self.hop = message["hop"]
         context = LambdaContext(message, self.env)
         os.environ["_X_AMZN_TRACE_ID"] = message["trace_id"]
+        trace_recorder.start(message["trace_id"])
         _set_tmp_quota(message["tmp_quota_bytes"])
         out = io.StringIO()
         sys.stdout = sys.stderr = out
@@ -200,6 +201,7 @@ class Environment:
         if "error" in response:
             response["error"]["requestId"] = request_id
         response.update(logs=out.getvalue(), duration_ms=duration, max_mb=_peak_rss_mb())
+        response["subsegments"] = trace_recorder.finish()
         return response
 
     def serve(self) -> None:
@@ -292,6 +294,7 @@ def _patch_botocore() -> None:
         return original(self, request)
 
     URLLib3Session.send = send
+    trace_recorder.install()  # the handler's AWS calls as X-Ray subsegments (Active tracing)
 
 
 def _warm_up() -> None:
