@@ -55,10 +55,19 @@ def test_128_mb_gets_its_share_of_one_vcpu(lab, lam):
     assert 0.7 * expected < _stretch(lab, lam, "spin-128", 128) < 2.5 * expected
 
 
-def test_a_full_vcpu_runs_unthrottled_by_the_lab(lab, lam):
-    small = _stretch(lab, lam, "spin-small", 128)
-    full = _stretch(lab, lam, "spin-full", fact("memory.mb_per_vcpu").value)
-    assert full < small / 3  # only other load on this machine can slow it
+def _throttled_periods(lab, name):
+    (env,) = [e for e in lab.environments() if e.function_name == name]
+    stat = Path(lab.runtime.cpu.parent, env.id, "cpu.stat").read_text().split()
+    return int(stat[stat.index("nr_throttled") + 1])
+
+
+def test_a_full_vcpu_is_never_throttled_and_128_mb_is(lab, lam):
+    if lab.runtime.cpu.mode != "cgroup-v1":
+        pytest.skip("this machine has no writable v1 cpu controller")
+    _stretch(lab, lam, "spin-small", 128)
+    _stretch(lab, lam, "spin-full", fact("memory.mb_per_vcpu").value)
+    assert _throttled_periods(lab, "spin-small") > 0
+    assert _throttled_periods(lab, "spin-full") == 0  # one thread cannot use more than 1 vCPU
 
 
 def test_each_environment_has_its_own_cpu_group(lab, lam):
@@ -83,4 +92,4 @@ def test_the_duty_cycle_fallback_throttles_too(lab, lam, monkeypatch):
     finally:
         lab.runtime.cpu.stop()
     expected = 1 / share(128)
-    assert 0.5 * expected < stretch < 2.5 * expected
+    assert 0.5 * expected < stretch < 4 * expected  # a busy machine delays the SIGCONT
