@@ -162,8 +162,9 @@ SOURCES: tuple[Source, ...] = (
         "Amazon Cognito user pool triggers",
         "sync",
         "Cognito triggers",
-        "Cognito waits at most {cognito.trigger_timeout_s} (the function's own Timeout does not "
-        "matter); a call that times out or is throttled is retried, {cognito.trigger_attempts}. "
+        "Cognito waits at most {cognito.trigger_timeout_s} for a trigger (the function's own "
+        "Timeout does not matter); a call that times out or is throttled is retried, "
+        "{cognito.trigger_attempts}. "
         "A handler error fails the Cognito call at once with UserLambdaValidationException.",
         "PreSignUp, PostConfirmation and PreTokenGeneration run inside the Cognito call; the lab "
         "makes one attempt and does not apply Cognito's own time limit.",
