@@ -714,11 +714,12 @@ def _install_patches() -> None:
     models.LambdaBackend.create_function = create_function
     models.LambdaBackend.update_function_configuration = update_function_configuration
     models.LambdaFunction.get_configuration = get_configuration
-    from course import alias_routing, layers, logging_config, provisioned_concurrency, tracing
+    from course import alias_routing, edge, layers, logging_config, provisioned_concurrency, tracing
 
     alias_routing.install()  # an alias's RoutingConfig weights pick the version that runs
     provisioned_concurrency.install()
     layers.install()
     logging_config.install()
     tracing.install()
+    edge.install()
     _installed = True
