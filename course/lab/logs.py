@@ -10,7 +10,7 @@ import contextlib
 import time
 from typing import Any
 
-from course import log_format
+from course.lab import log_format
 from course.lab.invocation import Invocation
 
 STATUS = {"success": "success", "error": "error", "timeout": "timeout"}  # else "failure"

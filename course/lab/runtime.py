@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from course import layers, log_format, tracing
-from course.cpu_share import CpuShare
 from course.facts import fact
+from course.lab import layers, log_format, tracing
+from course.lab.cpu_share import CpuShare
 from course.lab.invocation import Invocation
 from course.lab.logs import FunctionLog
 
@@ -600,7 +600,7 @@ def _lab_dir() -> str | None:
 
 def _billed_init_ms(fn: Any, init_ms: float | None) -> float:
     """The part of a cold start's init that is billed (course.init_billing has the rule)."""
-    from course.init_billing import init_is_billed
+    from course.lab.init_billing import init_is_billed
 
     if init_ms is None or not init_is_billed(
         package_type=fn.package_type or "Zip", runtime=fn.run_time or ""

@@ -24,9 +24,10 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
-from course import log_format, trace_recorder
+from course.lab import log_format, trace_recorder
 
-_THIS_FILE = "course/lab/worker.py"  # frames of the runtime itself, hidden from stack traces
+# Frames of the runtime itself, hidden from stack traces (the recorder wraps every SDK call).
+_THIS_FILE = ("course/lab/worker.py", "course/lab/trace_recorder.py")
 HOP_HEADER = "x-course-lambda-hop"  # carries the recursion hop count to the lab
 _PR_SET_PDEATHSIG = 1
 _CLONE_NEWNS, _CLONE_NEWUSER = 0x00020000, 0x10000000

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from course.facts import fact
-from course.init_billing import init_is_billed
+from course.lab.init_billing import init_is_billed
 
 ARCHITECTURES = ("x86_64", "arm64")
 CENT = Decimal("0.01")

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from course import cpu_share
-from course.cpu_share import CpuShare, share, vcpus
 from course.facts import fact
-from course.power_tuning import vcpus as modelled_vcpus
+from course.lab import cpu_share
+from course.lab.cpu_share import CpuShare, share
 
 SPIN = """
 import time
@@ -22,17 +21,6 @@ def handler(event, context):
     return [time.process_time() - cpu, time.perf_counter() - wall]
 """
 WORK = 150_000  # about 10 ms of CPU on this machine: the 128 MB run takes about 0.15 s
-
-
-def test_the_share_follows_the_documented_points():
-    per_vcpu = fact("memory.mb_per_vcpu").value
-    assert vcpus(per_vcpu) == pytest.approx(1.0)
-    assert vcpus(per_vcpu // 2) == pytest.approx(0.5, abs=0.001)
-    assert vcpus(fact("memory.max_mb").value) == pytest.approx(fact("memory.max_vcpus").value)
-    for memory in (128, 1000, 3000, 10240):
-        assert vcpus(memory) == pytest.approx(float(modelled_vcpus(memory)))
-    assert share(10240, cores=2) == 2.0
-    assert share(128, cores=2) == pytest.approx(128 / per_vcpu)
 
 
 def test_an_unknown_mode_is_refused(monkeypatch):

@@ -4,9 +4,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from course import edge
-from course.edge import InvalidLambdaFunctionAssociation
 from course.facts import fact
+from course.lab import edge
+from course.lab.edge import InvalidLambdaFunctionAssociation
 
 ADD_HEADER = """
 def handler(event, context):

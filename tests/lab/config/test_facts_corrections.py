@@ -1,14 +1,12 @@
 """Facts corrected after review: each is in the facts file with a source, and the code follows."""
 
 import json
-from decimal import Decimal
 
 import boto3
 import pytest
 
-from course import pricing
 from course.facts import _document, fact
-from course.triggers import catalog
+from course.lab.triggers import catalog
 
 FAIL_LONG = """
 def handler(event, context):
@@ -64,15 +62,6 @@ def test_catalog_says_what_async_retries_cover_and_cognito_limits():
     cognito = catalog.source("Cognito").retry_text()
     assert str(fact("cognito.trigger_timeout_s")) in cognito
     assert str(fact("cognito.trigger_attempts")) in cognito
-
-
-def test_pricing_defaults_come_from_the_facts():
-    usage = pricing.Usage(1, 1, 128)
-    assert usage.ephemeral_storage_mb == fact("ephemeral_storage.default_mb").value
-    step = fact("pricing.billing_granularity_ms").value
-    assert pricing.billed_ms(Decimal("0.2")) == step
-    viewer_mb = fact("edge.viewer").value["memory_mb"]
-    assert pricing.edge_cost(1000, 10) == pricing.edge_cost(1000, 10, viewer_mb)
 
 
 def test_dead_letter_message_keeps_the_first_kb_of_the_error(lab, lam):

@@ -4,11 +4,9 @@ import base64
 import math
 import re
 from datetime import date, timedelta
-from decimal import Decimal
 
 from course.facts import fact
-from course.init_billing import init_billing_since, init_is_billed
-from course.pricing import billed_ms, gb, monthly_cost
+from course.lab.init_billing import init_billing_since, init_is_billed
 
 SLOW_INIT = """
 import time
@@ -50,26 +48,3 @@ def test_the_rule_follows_the_date_and_the_package():
     assert init_is_billed(on=before, package_type="Image")
     assert init_is_billed(on=before, runtime="provided.al2023")
     assert not init_is_billed(on=since, initialization_type="provisioned-concurrency")
-
-
-def test_the_pricing_model_bills_init_on_cold_starts_since_the_change():
-    since = init_billing_since()
-    args = (1_000_000, 100, 1024)
-    warm_only = monthly_cost(*args, free_tier=False, on=since)
-    now = monthly_cost(*args, free_tier=False, cold_starts=10_000, init_ms=400, on=since)
-    then = monthly_cost(
-        *args, free_tier=False, cold_starts=10_000, init_ms=400, on=since - timedelta(days=1)
-    )
-    assert then.total == warm_only.total
-    extra_gb_s = 10_000 * (billed_ms(500) - billed_ms(100)) / Decimal(1000) * gb(1024)
-    compute = now.line("Compute (x86_64, tier 1)").quantity
-    assert compute - warm_only.line("Compute (x86_64, tier 1)").quantity == extra_gb_s
-
-
-def test_more_cold_starts_than_requests_is_refused():
-    import pytest
-
-    from course.pricing import ValidationException
-
-    with pytest.raises(ValidationException, match="cold_starts"):
-        monthly_cost(10, 100, 128, cold_starts=11, init_ms=100)

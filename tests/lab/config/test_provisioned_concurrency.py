@@ -6,9 +6,6 @@ import time
 
 import pytest
 
-from course.facts import fact
-from course.pricing import provisioned_concurrency_cost
-
 HANDLER = """
 import os, time
 time.sleep(0.05)
@@ -110,14 +107,3 @@ def test_deleting_the_config_ends_its_environments(lab, lam):
     assert not [e for e in lab.environments() if e.function_name == "pc-gone"]
     lam.invoke(FunctionName="pc-gone", Qualifier=qualifier)
     assert lab.invocations[-1].cold is True
-
-
-def test_its_price_is_on_the_bill():
-    memory, minutes = 1024, 60
-    bill = provisioned_concurrency_cost(
-        2, minutes, memory, requests_with_pc=1000, duration_ms_with_pc=100
-    )
-    rate = fact("pricing.us-east-1.x86_64.provisioned_concurrency").number
-    line = bill.line("Provisioned concurrency (x86_64)")
-    assert line.quantity == 2 * minutes * 60 * 1  # GB-s at 1 GB
-    assert line.rate == rate

@@ -3,7 +3,7 @@
 import pytest
 
 from course.facts import fact
-from course.scaling import simulate
+from course.lab.scaling import simulate
 
 BURST = fact("concurrency.scaling_rate_environments").value
 PERIOD = fact("concurrency.scaling_period_s").value

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 
-from course import tracing
+from course.lab import tracing
 
 TRACED = """
 import os

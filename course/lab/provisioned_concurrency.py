@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -26,6 +27,7 @@ from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.responses import LambdaResponse
 
 from course.facts import fact
+from course.lab.api_errors import lambda_error
 
 PATH = (
     r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)"
@@ -33,6 +35,7 @@ PATH = (
 )
 TYPE = "provisioned-concurrency"  # AWS_LAMBDA_INITIALIZATION_TYPE of these environments
 STORE = "_course_provisioned_concurrency"  # on moto's backend, so a moto reset clears it
+_running: list[Callable[[], Any]] = [lambda: None]
 
 
 @dataclass
@@ -67,8 +70,10 @@ class Config:
         return body
 
 
-def install() -> None:
-    """Add the provisioned-concurrency API to moto (before its server answers Lambda calls)."""
+def install(running: Callable[[], Any]) -> None:
+    """Add the provisioned-concurrency API to moto (before its server answers Lambda calls);
+    `running()` gives the running lab, whose runtime starts the environments."""
+    _running[0] = running
     LambdaResponse.put_provisioned_concurrency_config = _put
     LambdaResponse.get_provisioned_concurrency_config = _get
     LambdaResponse.delete_provisioned_concurrency_config = _delete
@@ -87,9 +92,7 @@ def _name_and_qualifier(response: LambdaResponse) -> tuple[str, str | None]:
 
 
 def _not_found(name: str, qualifier: str | None) -> Exception:
-    from course.lab import _lambda_error
-
-    return _lambda_error(
+    return lambda_error(
         404,
         "ProvisionedConcurrencyConfigNotFoundException",
         f"No Provisioned Concurrency Config found for this function ({name}:{qualifier}).",
@@ -129,7 +132,7 @@ def _check_limits(backend: Any, name: str, qualifier: str, count: int) -> None:
             f"reservedConcurrentExecution for function ({others + count} > {reserved})."
         )
     if reserved is None:
-        from course import control_plane
+        from course.lab import control_plane
 
         taken = sum(int(f.reserved_concurrency or 0) for f in backend.list_functions())
         taken += sum(c.requested for (fname, q), c in configs(backend).items() if q != qualifier)
@@ -144,10 +147,9 @@ def _check_limits(backend: Any, name: str, qualifier: str, count: int) -> None:
 
 def _allocate(fn: Any, config: Config) -> None:
     """Start and initialise `config.requested` environments; READY when all have finished."""
-    import course.lab
-    from course.runtime import _Call, _fingerprint
+    from course.lab.runtime import _Call, _fingerprint
 
-    lab = course.lab.running()
+    lab = _running[0]()
     if lab is None:
         config.status, config.reason = "FAILED", "The lab is not running."
         return
@@ -179,10 +181,8 @@ def _allocate(fn: Any, config: Config) -> None:
 
 def _release(config: Config) -> None:
     """End the idle environments of a deleted or replaced config; busy ones become on-demand."""
-    import course.lab
-
     config.cancelled = True
-    lab = course.lab.running()
+    lab = _running[0]()
     if lab is None:
         return
     for env in lab.runtime.environments():

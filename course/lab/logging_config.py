@@ -14,7 +14,8 @@ from typing import Any
 from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 
-from course import log_format
+from course.lab import log_format
+from course.lab.api_errors import lambda_error
 
 FORMATS = ("JSON", "Text")
 _originals: dict[str, Callable[..., Any]] = {}
@@ -44,8 +45,6 @@ def of(fn: Any) -> dict[str, Any]:
 
 def check(config: dict[str, Any]) -> None:
     """Raise AWS's error for a LoggingConfig Lambda would refuse."""
-    from course.lab import _lambda_error
-
     fields = (
         ("LogFormat", "logFormat", FORMATS),
         ("ApplicationLogLevel", "applicationLogLevel", log_format.APPLICATION_LEVELS),
@@ -53,7 +52,7 @@ def check(config: dict[str, Any]) -> None:
     )
     for key, name, allowed in fields:
         if key in config and config[key] not in allowed:
-            raise _lambda_error(
+            raise lambda_error(
                 400,
                 "ValidationException",
                 f"1 validation error detected: Value '{config[key]}' at 'loggingConfig.{name}' "
