@@ -3,7 +3,7 @@
 `install()` makes create and update accept `LoggingConfig` with AWS's checks, keeps it on the
 function (and its published versions) and returns it from GetFunctionConfiguration, with AWS's
 defaults: Text format and the log group /aws/lambda/NAME. A custom `LogGroup` is where the lab
-then writes the function's logs; the formats and levels are applied by `course.log_format`.
+then writes the function's logs; the formats and levels are applied by `course.lab.log_format`.
 """
 
 from __future__ import annotations

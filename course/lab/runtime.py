@@ -31,6 +31,7 @@ from typing import Any
 from course.facts import fact
 from course.lab import layers, log_format, tracing
 from course.lab.cpu_share import CpuShare
+from course.lab.init_billing import init_is_billed
 from course.lab.invocation import Invocation
 from course.lab.logs import FunctionLog
 
@@ -196,7 +197,7 @@ class _Call:
     response: dict | None = None
     failure: dict | None = None
     peak_mb: float = 0.0  # the highest resident memory the runtime's poller saw
-    trace: Any = None  # course.tracing.Trace: the X-Ray ids and sampling decision
+    trace: Any = None  # course.lab.tracing.Trace: the X-Ray ids and sampling decision
 
     def sample_rss(self, env: ExecutionEnvironment) -> float:
         """Read the worker's resident memory now (MB) and keep the peak."""
@@ -226,7 +227,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._environments: list[ExecutionEnvironment] = []
         self._code_lock = threading.Lock()
-        self.cpu = CpuShare()  # memory buys CPU: each environment's share (course.cpu_share)
+        self.cpu = CpuShare()  # memory buys CPU: each environment's share (course.lab.cpu_share)
 
     # -- environments -------------------------------------------------------------------
     def _code_dir(self, fn: Any) -> str:
@@ -599,9 +600,7 @@ def _lab_dir() -> str | None:
 
 
 def _billed_init_ms(fn: Any, init_ms: float | None) -> float:
-    """The part of a cold start's init that is billed (course.init_billing has the rule)."""
-    from course.lab.init_billing import init_is_billed
-
+    """The part of a cold start's init that is billed (course.lab.init_billing has the rule)."""
     if init_ms is None or not init_is_billed(
         package_type=fn.package_type or "Zip", runtime=fn.run_time or ""
     ):

@@ -4,7 +4,7 @@ trace in moto's X-Ray backend, readable with plain `boto3.client("xray")`.
 As on AWS, the trace has Lambda's service segment (origin AWS::Lambda) and the function's
 segment (origin AWS::Lambda::Function) with the subsegments Initialization (cold starts only),
 Invocation and Overhead; the handler's AWS SDK calls, recorded in the worker by
-`course.trace_recorder`, are subsegments of Invocation. The handler sees the trace header in
+`course.lab.trace_recorder`, are subsegments of Invocation. The handler sees the trace header in
 `_X_AMZN_TRACE_ID` (Root, Parent = the function segment, Sampled). Lambda samples with X-Ray's
 default rule: the first request each second, then `xray.default_sampling_rate` of the rest
 (facts file). moto keeps TracingConfig on create but drops it on update; `install()` keeps it.
