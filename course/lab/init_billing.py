@@ -4,7 +4,7 @@ Before that date the INIT phase of on-demand functions packaged as .zip on a man
 was free; container images and custom runtimes were already billed for it. Provisioned
 concurrency initialises ahead of time, so its invocations have no INIT phase to bill (its
 environments are paid for by the provisioned-concurrency charge). The date and the rule are
-the facts `pricing.init_billing_since` and `pricing.init_billing`.
+the facts `pricing.init_billing_since` and `pricing.init_billed`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ CORRECTED = (
     "async.dlq_error_message_kb",
     "edge.placement",
     "edge.authoring_region",
-    "pricing.init_billing",
+    "pricing.init_billed",
     "pricing.init_billing_since",
     "sqs.receive_max_messages",
     "sqs.batch_max_entries",
@@ -48,11 +48,11 @@ def test_vcpu_history_has_a_source_and_the_old_figure():
     assert fact("memory.max_vcpus").history == ()
     per_vcpu = fact("memory.mb_per_vcpu")
     assert [old["value"] for old in per_vcpu.history] == [1792]
-    assert "S27" in per_vcpu.source
+    assert "OLD-DOCS-VCPU-1792" in per_vcpu.source
 
 
 def test_init_billing_history_dates_the_change():
-    billing = fact("pricing.init_billing")
+    billing = fact("pricing.init_billed")
     assert billing.history[0]["until"] == fact("pricing.init_billing_since").value
 
 
