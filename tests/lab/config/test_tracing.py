@@ -22,6 +22,19 @@ def handler(event, context):
 """
 
 
+ALLOWED = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": ["s3:ListAllMyBuckets", "dynamodb:GetItem"], "Resource": "*"}
+    ],
+}
+
+
+def _deploy(lab, name):
+    role = lab.execution_role(f"{name}-role", ALLOWED)
+    lab.deploy(name, TRACED, timeout_s=30, role=role, TracingConfig={"Mode": "Active"})
+
+
 def _documents(trace_id):
     xray = boto3.client("xray")
     (trace,) = xray.batch_get_traces(TraceIds=[trace_id])["Traces"]
@@ -29,7 +42,7 @@ def _documents(trace_id):
 
 
 def test_an_active_function_is_traced_with_lambdas_segments_and_its_sdk_calls(lab, lam):
-    lab.deploy("traced", TRACED, timeout_s=30, TracingConfig={"Mode": "Active"})
+    _deploy(lab, "traced")
     header = json.loads(lam.invoke(FunctionName="traced")["Payload"].read())
     fields = dict(part.split("=", 1) for part in header.split(";"))
     assert fields["Sampled"] == "1" and fields["Root"].startswith("1-")
@@ -55,7 +68,7 @@ def test_an_active_function_is_traced_with_lambdas_segments_and_its_sdk_calls(la
 
 
 def test_a_warm_call_has_no_initialization_and_passthrough_is_not_sampled(lab, lam):
-    lab.deploy("warm-traced", TRACED, timeout_s=30, TracingConfig={"Mode": "Active"})
+    _deploy(lab, "warm-traced")
     lam.invoke(FunctionName="warm-traced")
     time.sleep(max(0.0, 1.05 - (time.time() % 1)))  # the next second's reservoir request
     header = json.loads(lam.invoke(FunctionName="warm-traced")["Payload"].read())
