@@ -559,7 +559,9 @@ class Runtime:
             stale = [
                 env
                 for env in self._environments
-                if not env.busy and now - env.last_used > self.idle_expiry_s
+                if not env.busy
+                and now - env.last_used > self.idle_expiry_s
+                and env.initialization_type == "on-demand"  # provisioned ones stay
             ]
             for env in stale:
                 self._environments.remove(env)

@@ -107,3 +107,12 @@ def test_deleting_the_config_ends_its_environments(lab, lam):
     assert not [e for e in lab.environments() if e.function_name == "pc-gone"]
     lam.invoke(FunctionName="pc-gone", Qualifier=qualifier)
     assert lab.invocations[-1].cold is True
+
+
+def test_provisioned_environments_do_not_expire_when_idle(lab, lam):
+    qualifier = _provision(lab, lam, "pc-idle", 1)
+    _ready(lam, "pc-idle", qualifier)
+    lab.idle_expiry_s = 0.0
+    assert lab.runtime.expire_idle() == 0
+    lam.invoke(FunctionName="pc-idle", Qualifier=qualifier)
+    assert lab.invocations[-1].cold is False
