@@ -190,7 +190,7 @@ class EventQueue:
         attributes = {
             "RequestID": request_id,
             "ErrorCode": "200",
-            "ErrorMessage": str(error.get("errorMessage", "event expired"))[:256],
+            "ErrorMessage": _first_kb(str(error.get("errorMessage", "event expired"))),
         }
         service, region = arn.split(":")[2], arn.split(":")[3]
         try:
@@ -265,3 +265,9 @@ def _qualified_arn(fn: Any) -> str:
     version = str(fn.version)
     arn = fn.function_arn
     return arn if arn.endswith(f":{version}") else f"{arn}:{version}"
+
+
+def _first_kb(message: str) -> str:
+    """The first KB of an error message, as a dead-letter message's ErrorMessage carries it."""
+    limit = int(fact("async.dlq_error_message_kb").value) * 1024
+    return message.encode()[:limit].decode(errors="ignore")

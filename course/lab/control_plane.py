@@ -23,6 +23,7 @@ from moto.awslambda import urls as lambda_urls
 from moto.awslambda.exceptions import InvalidParameterValueException
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.responses import LambdaResponse
+from moto.core.utils import iso_8601_datetime_with_nanoseconds
 
 from course.facts import Fact, fact
 
@@ -124,7 +125,11 @@ def _update_function_configuration(
         self.get_function(function_name, qualifier).ephemeral_storage = body["EphemeralStorage"][
             "Size"
         ]
-    return _originals["update_function_configuration"](self, function_name, qualifier, body)
+    _originals["update_function_configuration"](self, function_name, qualifier, body)
+    # AWS stamps LastModified on every update (moto never does); new settings, new environments
+    function = self.get_function(function_name, qualifier)
+    function.last_modified = iso_8601_datetime_with_nanoseconds()
+    return function.get_configuration()
 
 
 def _put_function_concurrency(
@@ -168,7 +173,7 @@ def _invoke(self: LambdaResponse) -> Any:
     self._get_param = get_param
     status, headers, payload = _originals["invoke"](self)
     if status == 200:
-        headers["X-Amz-Executed-Version"] = str(function.version)
+        headers.setdefault("X-Amz-Executed-Version", str(function.version))  # alias routing
     return status, headers, payload
 
 

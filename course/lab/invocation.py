@@ -23,3 +23,4 @@ class Invocation:
     outcome: str  # success, error, timeout, out_of_memory, exit
     invocation_type: str = "RequestResponse"
     error_type: str | None = None
+    initialization_type: str = "on-demand"  # or provisioned-concurrency (no init, no cold start)

@@ -30,6 +30,7 @@ from urllib.parse import unquote
 
 from course.facts import fact
 from course.lab import triggers
+from course.lab.api_errors import lambda_error
 from course.lab.async_invocation import EventQueue, current_hop
 from course.lab.invocation import Invocation
 from course.lab.runtime import IDLE_EXPIRY_S, ExecutionEnvironment, Runtime, TooManyRequests
@@ -557,16 +558,7 @@ def _incoming_hop() -> int:
     return 0
 
 
-def _lambda_error(code: int, error_type: str, message: str, **fields: Any) -> Exception:
-    """An AWS-shaped Lambda API error (HTTP `code`, JSON body), raised inside moto."""
-    from moto.awslambda.exceptions import LambdaClientError
-
-    error = LambdaClientError(error_type, message)
-    error.code = code
-    error.description = json.dumps(
-        {"__type": error_type, "Type": "User", "message": message, **fields}
-    )
-    return error
+_lambda_error = lambda_error  # the lab's own errors use the shared helper
 
 
 def _mb_bytes(fact_id: str) -> int:
@@ -735,4 +727,19 @@ def _install_patches() -> None:
     models.LambdaBackend.create_function = create_function
     models.LambdaBackend.update_function_configuration = update_function_configuration
     models.LambdaFunction.get_configuration = get_configuration
+    from course.lab import (
+        alias_routing,
+        edge,
+        layers,
+        logging_config,
+        provisioned_concurrency,
+        tracing,
+    )
+
+    alias_routing.install()  # an alias's RoutingConfig weights pick the version that runs
+    provisioned_concurrency.install(running)
+    layers.install()
+    logging_config.install()
+    tracing.install()
+    edge.install()
     _installed = True

@@ -10,7 +10,10 @@ import contextlib
 import time
 from typing import Any
 
+from course.lab import log_format
 from course.lab.invocation import Invocation
+
+STATUS = {"success": "success", "error": "error", "timeout": "timeout"}  # else "failure"
 
 
 class FunctionLog:
@@ -18,7 +21,8 @@ class FunctionLog:
 
     def __init__(self, fn: Any, environment_id: str):
         self._backend = fn.logs_backend
-        self.group = fn.logs_group_name
+        self.group = fn.logs_group_name  # LoggingConfig.LogGroup when set
+        self.config = dict(getattr(fn, "logging_config", None) or {})
         day = time.strftime("%Y/%m/%d", time.gmtime())
         self.stream = f"{day}/[{fn.version}]{environment_id}"
 
@@ -41,9 +45,12 @@ class FunctionLog:
         )
         if invocation.init_duration_ms is not None:
             report += f"\tInit Duration: {invocation.init_duration_ms:.2f} ms"
-        lines = [f"START RequestId: {rid} Version: {invocation.version}"]
-        lines += output.splitlines()
-        lines += [f"END RequestId: {rid}", report]
+        if self.config.get("LogFormat") == "JSON":
+            lines = self._json_lines(invocation, output)
+        else:
+            lines = [f"START RequestId: {rid} Version: {invocation.version}"]
+            lines += output.splitlines()
+            lines += [f"END RequestId: {rid}", report]
         now = int(time.time() * 1000)
         events = [{"timestamp": now, "message": m} for m in lines]
         try:
@@ -53,3 +60,36 @@ class FunctionLog:
                 self._create()
                 self._put(events)
         return "\n".join(lines) + "\n"
+
+    def _json_lines(self, invocation: Invocation, output: str) -> list[str]:
+        """The invocation's lines with LogFormat JSON: platform lines as JSON objects, kept
+        only when SystemLogLevel lets INFO through."""
+        shown = log_format.system_allows(self.config)
+        rid, lines = invocation.request_id, []
+        metrics = {
+            "durationMs": invocation.duration_ms,
+            "billedDurationMs": invocation.billed_duration_ms,
+            "memorySizeMB": invocation.memory_size_mb,
+            "maxMemoryUsedMB": invocation.max_memory_used_mb,
+        }
+        if invocation.init_duration_ms is not None:
+            metrics["initDurationMs"] = invocation.init_duration_ms
+            if shown:
+                record = {
+                    "initializationType": invocation.initialization_type,
+                    "phase": "init",
+                    "functionName": invocation.function,
+                    "functionVersion": invocation.version,
+                }
+                lines.append(log_format.platform("initStart", record))
+        if shown:
+            start = {"requestId": rid, "version": invocation.version}
+            lines.append(log_format.platform("start", start))
+        lines += output.splitlines()
+        if shown:
+            status = STATUS.get(invocation.outcome, "failure")
+            report = {"requestId": rid, "metrics": metrics, "status": status}
+            if invocation.error_type:
+                report["errorType"] = invocation.error_type
+            lines.append(log_format.platform("report", report))
+        return lines

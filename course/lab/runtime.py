@@ -29,6 +29,9 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from course.facts import fact
+from course.lab import layers, log_format, tracing
+from course.lab.cpu_share import CpuShare
+from course.lab.init_billing import init_is_billed
 from course.lab.invocation import Invocation
 from course.lab.logs import FunctionLog
 
@@ -147,6 +150,7 @@ class ExecutionEnvironment:
     busy: bool = False
     invocations: int = 0
     tmp_mode: str = "rlimit"
+    initialization_type: str = "on-demand"  # provisioned-concurrency: kept until deprovisioned
 
     def kill(self) -> None:
         """End the worker process and remove its /tmp."""
@@ -193,6 +197,7 @@ class _Call:
     response: dict | None = None
     failure: dict | None = None
     peak_mb: float = 0.0  # the highest resident memory the runtime's poller saw
+    trace: Any = None  # course.lab.tracing.Trace: the X-Ray ids and sampling decision
 
     def sample_rss(self, env: ExecutionEnvironment) -> float:
         """Read the worker's resident memory now (MB) and keep the peak."""
@@ -222,6 +227,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._environments: list[ExecutionEnvironment] = []
         self._code_lock = threading.Lock()
+        self.cpu = CpuShare()  # memory buys CPU: each environment's share (course.lab.cpu_share)
 
     # -- environments -------------------------------------------------------------------
     def _code_dir(self, fn: Any) -> str:
@@ -258,7 +264,9 @@ class Runtime:
             "AWS_SESSION_TOKEN": role.session_token,
         }
 
-    def _create(self, fn: Any, key: str) -> ExecutionEnvironment:
+    def _create(
+        self, fn: Any, key: str, initialization_type: str = "on-demand"
+    ) -> ExecutionEnvironment:
         env_id = uuid.uuid4().hex
         tmp_dir = os.path.join(self._root, "tmp", env_id)
         os.makedirs(tmp_dir)
@@ -279,20 +287,31 @@ class Runtime:
             "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
             "AWS_LAMBDA_FUNCTION_VERSION": str(fn.version),
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
             "AWS_LAMBDA_LOG_GROUP_NAME": log.group,
             "AWS_LAMBDA_LOG_STREAM_NAME": log.stream,
             "AWS_ENDPOINT_URL": self.endpoint_url,
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "TMPDIR": tmp_dir,
+            **log_format.environment(getattr(fn, "logging_config", None) or {}),
             **self._credentials(fn),
         }
         size_mb = int(fn.ephemeral_storage)
-        conn = self._template.fork({"env": env, "tmp_mb": size_mb if self.tmpfs else 0})
+        sys_path = layers.mount(fn, self._root, env)  # the function's layers, /opt-like
+        spec = {"env": env, "tmp_mb": size_mb if self.tmpfs else 0, "sys_path": sys_path}
+        conn = self._template.fork(spec)
         cap = size_mb * 1024 * 1024
         return ExecutionEnvironment(
-            env_id, key, fn.function_name, conn, tmp_dir, cap, int(fn.memory_size), log
+            env_id,
+            key,
+            fn.function_name,
+            conn,
+            tmp_dir,
+            cap,
+            int(fn.memory_size),
+            log,
+            initialization_type=initialization_type,
         )
 
     def _reserved(self, fn: Any) -> int | None:
@@ -321,6 +340,7 @@ class Runtime:
         with self._lock:
             for env in list(self._environments):
                 expired = now - env.last_used > self.idle_expiry_s
+                expired = expired and env.initialization_type == "on-demand"
                 outdated = env.key != key and env.key.startswith(prefix)
                 if not env.busy and (expired or outdated):
                     self._environments.remove(env)
@@ -329,8 +349,9 @@ class Runtime:
                 self._check_concurrency(fn)
             except TooManyRequests as error:
                 throttled = error
-            else:
-                warm = next((e for e in self._environments if e.key == key and not e.busy), None)
+            else:  # provisioned environments first, as on AWS
+                free = [e for e in self._environments if e.key == key and not e.busy]
+                warm = min(free, key=lambda e: e.initialization_type == "on-demand", default=None)
                 if warm is not None:
                     warm.busy = True
         for env in stale:
@@ -396,6 +417,7 @@ class Runtime:
                 if "logs" in message:
                     return message
                 env.pid, env.tmp_mode = message["pid"], message["tmp_mode"]
+                self.cpu.apply(env.pid, env.memory_mb, env.id)
         return None
 
     # -- invoke ------------------------------------------------------------------------
@@ -415,6 +437,7 @@ class Runtime:
         call = _Call(
             fn, request_id or str(uuid.uuid4()), invocation_type, now, event, run_start=now
         )
+        call.trace = tracing.Trace.begin(fn, now)
         try:
             ready: dict | None = {}
             if cold:
@@ -448,7 +471,7 @@ class Runtime:
             "invoked_function_arn": _invoked_arn(call.fn),
             "client_context": client_context,
             "hop": hop,
-            "trace_id": f"Root=1-{int(call.start):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+            "trace_id": call.trace.header(),
             "tmp_quota_bytes": (
                 None if env.tmp_mode == "tmpfs" else env.tmp_cap_bytes - env.tmp_used_bytes()
             ),
@@ -500,7 +523,7 @@ class Runtime:
             request_id=call.request_id,
             start=call.start,
             duration_ms=round(duration, 2),
-            billed_duration_ms=billed_ms(duration),
+            billed_duration_ms=billed_ms(duration + _billed_init_ms(call.fn, call.init_ms)),
             memory_size_mb=env.memory_mb,
             max_memory_used_mb=max_mb,
             cold=cold,
@@ -509,8 +532,10 @@ class Runtime:
             outcome=outcome,
             invocation_type=call.invocation_type,
             error_type=error["errorType"] if error else None,
+            initialization_type=env.initialization_type,
         )
         log_text = env.log.write_invocation(invocation, call.logs)
+        tracing.send(call.fn, call.trace, invocation, call.run_start, response.get("subsegments"))
         env.invocations += 1
         with self._lock:
             self.invocations.append(invocation)
@@ -534,7 +559,9 @@ class Runtime:
             stale = [
                 env
                 for env in self._environments
-                if not env.busy and now - env.last_used > self.idle_expiry_s
+                if not env.busy
+                and now - env.last_used > self.idle_expiry_s
+                and env.initialization_type == "on-demand"  # provisioned ones stay
             ]
             for env in stale:
                 self._environments.remove(env)
@@ -572,6 +599,15 @@ def _lab_dir() -> str | None:
     if default != "/tmp" and not default.startswith("/tmp/"):
         return None
     return "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
+
+
+def _billed_init_ms(fn: Any, init_ms: float | None) -> float:
+    """The part of a cold start's init that is billed (course.lab.init_billing has the rule)."""
+    if init_ms is None or not init_is_billed(
+        package_type=fn.package_type or "Zip", runtime=fn.run_time or ""
+    ):
+        return 0.0
+    return init_ms
 
 
 def _invoked_arn(fn: Any) -> str:

@@ -24,7 +24,10 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
-_THIS_FILE = "course/lab/worker.py"  # frames of the runtime itself, hidden from stack traces
+from course.lab import log_format, trace_recorder
+
+# Frames of the runtime itself, hidden from stack traces (the recorder wraps every SDK call).
+_THIS_FILE = ("course/lab/worker.py", "course/lab/trace_recorder.py")
 HOP_HEADER = "x-course-lambda-hop"  # carries the recursion hop count to the lab
 _PR_SET_PDEATHSIG = 1
 _CLONE_NEWNS, _CLONE_NEWUSER = 0x00020000, 0x10000000
@@ -170,6 +173,7 @@ class Environment:
         self.hop = message["hop"]
         context = LambdaContext(message, self.env)
         os.environ["_X_AMZN_TRACE_ID"] = message["trace_id"]
+        trace_recorder.start(message["trace_id"])
         _set_tmp_quota(message["tmp_quota_bytes"])
         out = io.StringIO()
         sys.stdout = sys.stderr = out
@@ -198,6 +202,7 @@ class Environment:
         if "error" in response:
             response["error"]["requestId"] = request_id
         response.update(logs=out.getvalue(), duration_ms=duration, max_mb=_peak_rss_mb())
+        response["subsegments"] = trace_recorder.finish()
         return response
 
     def serve(self) -> None:
@@ -290,6 +295,7 @@ def _patch_botocore() -> None:
         return original(self, request)
 
     URLLib3Session.send = send
+    trace_recorder.install()  # the handler's AWS calls as X-Ray subsegments (Active tracing)
 
 
 def _warm_up() -> None:
@@ -325,6 +331,7 @@ def _run_environment(fd: int, spec: dict) -> None:
     os.environ.update(env)
     os.chdir(env["LAMBDA_TASK_ROOT"])
     sys.path.insert(0, env["LAMBDA_TASK_ROOT"])
+    sys.path[1:1] = spec.get("sys_path", [])  # the layers' python folders, after the task root
     import tempfile
 
     tempfile.tempdir = None
@@ -332,6 +339,7 @@ def _run_environment(fd: int, spec: dict) -> None:
     root.handlers[:] = []
     environment = Environment(conn, env)
     root.addHandler(environment.log_handler)
+    log_format.configure(environment.log_handler, root, env)  # LoggingConfig: JSON, level
     _current_environment = environment
     hello = {"pid": os.getpid(), "tmp_mode": tmp_mode}  # the pid lets the lab stop init
     conn.send_bytes(json.dumps(hello).encode())

@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 
+from course.facts import fact
 from course.lab import ACCOUNT_ID
 
 # MODE=ok: succeed. MODE=fail: raise when any record mentions "boom".
@@ -179,7 +180,8 @@ def in_queue(url: str) -> int:
 def drain(url: str) -> list[str]:
     """Receive and delete every visible message of a queue; return their bodies, sorted."""
     sqs, bodies = boto3.client("sqs"), []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+    most = int(fact("sqs.receive_max_messages").value)
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=most).get("Messages"):
         for message in messages:
             bodies.append(message["Body"])
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

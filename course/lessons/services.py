@@ -17,7 +17,10 @@ GOOD, POOR = "good", "poor"
 SERVERLESS_FAMILY: dict[str, str] = {
     "AWS Lambda": "Runs your code in response to events; you pay per request and per ms.",
     "AWS Step Functions": "Orchestrates several steps (functions, services) as a state machine.",
-    "Amazon DynamoDB": "A key-value and document database, scaled and billed per request.",
+    "Amazon DynamoDB": (
+        "A key-value and document database; billed per request in on-demand mode, "
+        "per provisioned capacity otherwise."
+    ),
     "Amazon Cognito": "Sign-up, log-in and tokens for your application's users.",
     "Amazon API Gateway": "Publishes HTTP APIs (REST, HTTP, WebSocket) in front of functions.",
     "Amazon S3": "Stores files (objects) in buckets, and sends events when they change.",

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from course.facts import fact
+from course.lab.init_billing import init_is_billed
 
 ARCHITECTURES = ("x86_64", "arm64")
 CENT = Decimal("0.01")
@@ -84,15 +86,28 @@ class Bill:
         return "\n".join([*map(str, self.lines), f"Total: ${self.total:,.2f}"])
 
 
+def default_ephemeral_storage_mb() -> int:
+    """A function's /tmp size when none is set (ephemeral_storage.default_mb in the facts)."""
+    return int(fact("ephemeral_storage.default_mb").value)
+
+
 @dataclass(frozen=True)
 class Usage:
-    """A month of on-demand use of one function configuration."""
+    """A month of on-demand use of one function configuration.
+
+    `cold_starts` of the requests also ran an INIT phase of `init_ms`. Since
+    pricing.init_billing_since that time is billed with the request (rounded up together);
+    before, it was free for ZIP functions on managed runtimes. `on` is the day billed (today).
+    """
 
     requests: int
     duration_ms: Decimal | int | float | str
     memory_mb: int
     architecture: str = "x86_64"
-    ephemeral_storage_mb: int = 512
+    ephemeral_storage_mb: int = field(default_factory=default_ephemeral_storage_mb)
+    cold_starts: int = 0
+    init_ms: Decimal | int | float | str = 0
+    on: date | None = None
 
 
 def usd(amount: Decimal) -> Decimal:
@@ -113,10 +128,17 @@ def gb(memory_mb: Decimal | int) -> Decimal:
     return Decimal(memory_mb) * fact("pricing.gb_per_mb").number
 
 
-def billed_ms(duration_ms: Decimal | int | float | str, granularity_ms: int = 1) -> Decimal:
-    """Duration rounded up to the billing granularity (1 ms today, 100 ms before Dec 2020)."""
+def billed_ms(
+    duration_ms: Decimal | int | float | str, granularity_ms: int | None = None
+) -> Decimal:
+    """Duration rounded up to the billing granularity in ms.
+
+    None means today's step (pricing.billing_granularity_ms); its history has the older one.
+    """
     duration = _decimal(duration_ms, "duration_ms")
     _check_non_negative(duration, "duration_ms")
+    if granularity_ms is None:
+        granularity_ms = int(fact("pricing.billing_granularity_ms").value)
     step = _decimal(granularity_ms, "billing_granularity_ms")
     if step <= 0:
         raise ValidationException(f"billing_granularity_ms must be above 0 ms, not {step} ms.")
@@ -161,17 +183,34 @@ def monthly_cost(
     memory_mb: int,
     *,
     architecture: str = "x86_64",
-    ephemeral_storage_mb: int = 512,
+    ephemeral_storage_mb: int | None = None,
     free_tier: bool = True,
-    billing_granularity_ms: int = 1,
+    billing_granularity_ms: int | None = None,
+    cold_starts: int = 0,
+    init_ms: Decimal | int | float | str = 0,
+    on: date | None = None,
 ) -> Bill:
-    """A month's on-demand bill for `requests` invocations of `duration_ms` each."""
-    usage = Usage(requests, duration_ms, memory_mb, architecture, ephemeral_storage_mb)
+    """A month's on-demand bill for `requests` invocations of `duration_ms` each.
+
+    `cold_starts` of them also ran `init_ms` of INIT, billed as `Usage` explains.
+    """
+    if ephemeral_storage_mb is None:
+        ephemeral_storage_mb = default_ephemeral_storage_mb()
+    usage = Usage(
+        requests,
+        duration_ms,
+        memory_mb,
+        architecture,
+        ephemeral_storage_mb,
+        cold_starts,
+        init_ms,
+        on,
+    )
     return account_cost([usage], free_tier=free_tier, billing_granularity_ms=billing_granularity_ms)
 
 
 def account_cost(
-    usages: Iterable[Usage], *, free_tier: bool = True, billing_granularity_ms: int = 1
+    usages: Iterable[Usage], *, free_tier: bool = True, billing_granularity_ms: int | None = None
 ) -> Bill:
     """A month's on-demand bill for several configurations sharing one free tier and tiers."""
     usages = list(usages)
@@ -205,7 +244,7 @@ def provisioned_concurrency_cost(
     duration_ms_without_pc: Decimal | int | float | str = 0,
     architecture: str = "x86_64",
     free_tier: bool = True,
-    billing_granularity_ms: int = 1,
+    billing_granularity_ms: int | None = None,
 ) -> Bill:
     """A month's bill for a function with Provisioned Concurrency (PC) enabled for a while.
 
@@ -255,12 +294,17 @@ def provisioned_concurrency_cost(
 def edge_cost(
     requests: int,
     duration_ms: Decimal | int | float | str,
-    memory_mb: int = 128,
+    memory_mb: int | None = None,
     *,
-    billing_granularity_ms: int = 1,
+    billing_granularity_ms: int | None = None,
 ) -> Bill:
-    """A month's Lambda@Edge bill: its own request and duration rates, and no free tier."""
+    """A month's Lambda@Edge bill: its own request and duration rates, and no free tier.
+
+    `memory_mb` defaults to the viewer-trigger size (edge.viewer in the facts file).
+    """
     _check_count(requests, "requests")
+    if memory_mb is None:
+        memory_mb = int(fact("edge.viewer").value["memory_mb"])
     check_memory(memory_mb, high_fact="edge.origin")
     request_rate = fact("pricing.us-east-1.edge.requests").number / REQUESTS_PER_MILLION
     duration = fact("pricing.us-east-1.edge.duration")
@@ -316,9 +360,14 @@ def _storage_line(gb_seconds: Decimal) -> LineItem:
     return LineItem("Ephemeral storage", gb_seconds, "GB-s", rate, gb_seconds * rate, working)
 
 
-def _gb_seconds(usage: Usage, memory_mb: Decimal | int, granularity_ms: int) -> Decimal:
-    seconds = usage.requests * billed_ms(usage.duration_ms, granularity_ms) / MS_PER_S
-    return seconds * gb(memory_mb)
+def _gb_seconds(usage: Usage, memory_mb: Decimal | int, granularity_ms: int | None) -> Decimal:
+    warm = usage.requests - usage.cold_starts
+    cold_ms = _decimal(usage.duration_ms, "duration_ms")
+    if usage.cold_starts and init_is_billed(on=usage.on):
+        cold_ms += _decimal(usage.init_ms, "init_ms")
+    total_ms = warm * billed_ms(usage.duration_ms, granularity_ms)
+    total_ms += usage.cold_starts * billed_ms(cold_ms, granularity_ms)
+    return total_ms / MS_PER_S * gb(memory_mb)
 
 
 def _storage_gb_seconds(usage: Usage, granularity_ms: int) -> Decimal:
@@ -332,6 +381,13 @@ def _validate(usage: Usage) -> None:
     check_architecture(usage.architecture)
     check_ephemeral_storage(usage.ephemeral_storage_mb)
     billed_ms(usage.duration_ms)
+    _check_count(usage.cold_starts, "cold_starts")
+    if usage.cold_starts > usage.requests:
+        raise ValidationException(
+            f"cold_starts ({usage.cold_starts:,}) cannot be more than requests "
+            f"({usage.requests:,})."
+        )
+    _check_non_negative(_decimal(usage.init_ms, "init_ms"), "init_ms")
 
 
 def _check_count(value: int, name: str) -> None:

@@ -7,13 +7,15 @@ calls them and shows the results, so tests can drive it by setting control value
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from course.facts import fact
-from course.pricing.bill import ARCHITECTURES, Bill, gb, number
+from course.pricing.bill import ARCHITECTURES, Bill, gb, monthly_cost, number
 from course.pricing.power_tuning import (
     DEFAULT_BALANCED_WEIGHT,
     PROFILES,
@@ -22,6 +24,9 @@ from course.pricing.power_tuning import (
     picks,
     sweep,
 )
+
+if TYPE_CHECKING:
+    from course.pricing.power_tuning_live import Measurement
 
 PICK_STYLE = {"cost": ("cheapest", "tab:green"), "speed": ("fastest", "tab:red")}
 PICK_STYLE["balanced"] = ("balanced", "tab:purple")
@@ -45,8 +50,14 @@ def formula_text(result: Sweep, memory_mb: int) -> str:
     return "\n".join(lines)
 
 
-def plot(result: Sweep, memory_mb: int, chosen: dict[str, int]) -> Figure:
-    """Cost and modelled duration against memory, with the picks and the chosen size marked."""
+def plot(
+    result: Sweep,
+    memory_mb: int,
+    chosen: dict[str, int],
+    measured: Sequence[Measurement] = (),
+) -> Figure:
+    """Cost and modelled duration against memory, with the picks and the chosen size marked,
+    and measured points (from `power_tuning_live.measure`) beside the model."""
     figure = Figure(figsize=(9, 3.6), layout="constrained")
     cost_axes, time_axes = figure.subplots(1, 2, sharex=True)
     cost_axes.plot(result.memory_mb, result.cost_usd, color="tab:blue")
@@ -61,6 +72,22 @@ def plot(result: Sweep, memory_mb: int, chosen: dict[str, int]) -> Figure:
         time_axes.plot(size, result.duration_ms[index], "o", color=colour)
     for axes in (cost_axes, time_axes):
         axes.axvline(memory_mb, color="grey", linestyle="--", linewidth=1)
+    if measured:
+        sizes = [m.memory_mb for m in measured]
+        monthly = [
+            float(
+                monthly_cost(
+                    result.requests,
+                    Decimal(str(m.warm_median_ms)),
+                    m.memory_mb,
+                    architecture=result.architecture,
+                    free_tier=result.free_tier,
+                ).exact_total
+            )
+            for m in measured
+        ]
+        cost_axes.plot(sizes, monthly, "x", color="black", label="measured in the lab")
+        time_axes.plot(sizes, [m.warm_median_ms for m in measured], "x", color="black")
     cost_axes.legend(fontsize="small")
     return figure
 
@@ -75,7 +102,13 @@ def png(figure: Figure) -> bytes:
 class Explorer(widgets.VBox):
     """The explorer widget: controls on top, the formula and the plot below."""
 
-    def __init__(self, requests: int = 5_000_000, workload: str = "Mixed") -> None:
+    def __init__(
+        self,
+        requests: int = 5_000_000,
+        workload: str = "Mixed",
+        measured: Sequence[Measurement] = (),
+    ) -> None:
+        self.measured = tuple(measured)  # measured points to show beside the model
         low, high, step = (fact(f"memory.{k}_mb").value for k in ("min", "max", "step"))
         default = fact("memory.default_mb").value
         style = {"description_width": "150px"}
@@ -120,9 +153,12 @@ class Explorer(widgets.VBox):
         self.chosen = picks(self.result, self.weight.value)
         self.text = formula_text(self.result, self.memory.value)
         self.formula.value = f"<pre>{self.text}</pre>"
-        self.picture.value = png(plot(self.result, self.memory.value, self.chosen))
+        figure = plot(self.result, self.memory.value, self.chosen, self.measured)
+        self.picture.value = png(figure)
 
 
-def explorer(requests: int = 5_000_000, workload: str = "Mixed") -> Explorer:
-    """Build the memory-vs-cost explorer for a notebook cell."""
-    return Explorer(requests, workload)
+def explorer(
+    requests: int = 5_000_000, workload: str = "Mixed", measured: Sequence[Measurement] = ()
+) -> Explorer:
+    """Build the memory-vs-cost explorer for a notebook cell (with measured points, if any)."""
+    return Explorer(requests, workload, measured)

@@ -2,9 +2,11 @@
 
 Lambda gives a function CPU in proportion to its memory: `memory.mb_per_vcpu` MB buys one vCPU,
 and the largest size gets `memory.max_vcpus` vCPUs. Single-threaded code cannot use more than one
-vCPU, so above that size it gets no faster, only dearer. Waiting on the network or a disk does not
-speed up with memory at all. The curves here are a model of that (an Amdahl-style split of the
-work), not measurements: measure your own function before you trust a number.
+vCPU, so above that size it gets no faster, only dearer. AWS says more memory can also speed up
+network- and memory-bound code, but publishes no per-MB figure for the network, so this model
+treats waiting on the network or a disk as fixed time. The curves here are a model (an
+Amdahl-style split of the work), not measurements: measure your own function before you trust a
+number.
 
 The picks mirror AWS Lambda Power Tuning (alexcasalboni/aws-lambda-power-tuning,
 `lambda/analyzer.js`): "cost" is the cheapest (ties: fastest), "speed" the fastest (ties:
@@ -132,7 +134,7 @@ def sweep(
     *,
     architecture: str = "x86_64",
     free_tier: bool = True,
-    billing_granularity_ms: int = 1,
+    billing_granularity_ms: int | None = None,
     memory_mb: np.ndarray | None = None,
 ) -> Sweep:
     """Model duration and the month's bill at every memory size at once (vectorised).
@@ -141,6 +143,8 @@ def sweep(
     rounded to the cent, so that neighbouring sizes can be told apart.
     """
     check_architecture(architecture)
+    if billing_granularity_ms is None:
+        billing_granularity_ms = int(fact("pricing.billing_granularity_ms").value)
     sizes = memory_sizes() if memory_mb is None else np.asarray(memory_mb)
     duration = workload.duration_ms(sizes)
     billed = np.ceil(duration / billing_granularity_ms) * billing_granularity_ms

@@ -362,11 +362,6 @@ def test_cold_and_warm_invocations_in_the_logs(lab, lam):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The lab's Billed Duration leaves out Init Duration; AWS bills INIT on cold starts "
-    "since 2025-08-01 (lambda-facts.md, 'INIT phase billing'), as invocation-019 says.",
-)
 def test_init_is_billed_on_a_cold_start(lab, lam):
     deploy(lab, "state", "environment", timeout_s=3)
     invoke(lam, "state")

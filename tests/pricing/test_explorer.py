@@ -7,6 +7,7 @@ from course.facts import fact
 from course.pricing import monthly_cost
 from course.pricing.explorer import Explorer, explorer, formula_text, plot, png
 from course.pricing.power_tuning import PROFILES, picks, sweep
+from course.pricing.power_tuning_live import Measurement
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +74,20 @@ def test_plot_marks_every_pick_and_labels_curves_as_models():
         f"balanced: {chosen['balanced']:,} MB",
     ]
     assert png(figure).startswith(b"\x89PNG")
+
+
+def test_measured_points_are_drawn_beside_the_model():
+    result = sweep(PROFILES["CPU-bound, single-threaded"], 1_000_000)
+    measured = [
+        Measurement(128, (900.0,), (150.0,), (800.0, 820.0)),
+        Measurement(1769, (70.0,), (90.0,), (60.0,)),
+    ]
+    figure = plot(result, 1024, picks(result), measured)
+    cost_axes, time_axes = figure.axes
+    (points,) = [
+        line for line in cost_axes.get_lines() if line.get_label() == "measured in the lab"
+    ]
+    assert list(points.get_xdata()) == [128, 1769]
+    month = monthly_cost(1_000_000, "810.0", 128).exact_total
+    assert points.get_ydata()[0] == pytest.approx(float(month))
+    assert list(time_axes.get_lines()[-1].get_ydata()) == [810.0, 60.0]

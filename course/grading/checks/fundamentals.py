@@ -290,7 +290,8 @@ def check_q4(dlq_url: object) -> None:
 def _take_message(sqs: Any, url: str, marker: str) -> bool:
     """Whether a message whose body holds `marker` is in the queue (it is deleted)."""
     for _ in range(5):
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        most = int(fact("sqs.receive_max_messages").value)
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=most).get("Messages", [])
         for message in messages:
             if marker in message["Body"]:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

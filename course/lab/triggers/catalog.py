@@ -23,8 +23,9 @@ FACT_KEYS = {
     "poller": "event_source_mapping_polling",
 }
 ASYNC_RETRIES = (
-    "Async queue: up to {async.max_retry_attempts}, then the OnFailure destination or "
-    "dead-letter queue."
+    "Async queue: up to {async.max_retry_attempts} for function errors (throttles and system "
+    "errors are retried until the maximum event age, up to {async.max_event_age_s}), then the "
+    "OnFailure destination or dead-letter queue."
 )
 STREAM_RETRIES = (
     "The failed batch blocks its shard and is retried: MaximumRetryAttempts default "
@@ -161,8 +162,12 @@ SOURCES: tuple[Source, ...] = (
         "Amazon Cognito user pool triggers",
         "sync",
         "Cognito triggers",
-        "None: the Cognito call fails with UserLambdaValidationException.",
-        "PreSignUp, PostConfirmation and PreTokenGeneration run inside the Cognito call.",
+        "Cognito waits at most {cognito.trigger_timeout_s} for a trigger (the function's own "
+        "Timeout does not matter); a call that times out or is throttled is retried, "
+        "{cognito.trigger_attempts}. "
+        "A handler error fails the Cognito call at once with UserLambdaValidationException.",
+        "PreSignUp, PostConfirmation and PreTokenGeneration run inside the Cognito call; the lab "
+        "makes one attempt and does not apply Cognito's own time limit.",
         module="cognito",
         sample="cognito-pre-signup",
     ),

@@ -30,7 +30,6 @@ from course.facts import fact
 
 POLL_S = 0.05  # pause between polls of an empty source (AWS long-polls for up to 20 s)
 RETRY_S = 0.05  # pause before a failed stream batch is retried
-SQS_RECEIVE_MAX = 10  # messages one ReceiveMessage call can return (an SQS API limit)
 SQS_ATTRIBUTES = (
     "ApproximateReceiveCount",
     "SentTimestamp",
@@ -115,7 +114,9 @@ def validate(spec: dict[str, Any], source_arn: str) -> None:
             f"{window_max} (esm.batching_window_max_s in the facts file)."
         )
     no_window = fact("esm.sqs.batch_size_max_without_window")
-    if service == "sqs" and batch is not None and int(batch) > no_window.value and window < 1:
+    min_window = fact("esm.sqs.batching_window_min_for_large_batch_s").value
+    large = batch is not None and int(batch) > no_window.value
+    if service == "sqs" and large and window < min_window:
         raise _invalid(
             "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
             f"greater than {no_window.value} (BatchSize {batch}; "
@@ -314,10 +315,11 @@ class SqsPoller(Poller):
         ok, payload = self.invoke(records)
         done = self._processed(records, ok, payload)
         sqs = self.client("sqs")
-        for start in range(0, len(done), SQS_RECEIVE_MAX):
+        step = int(fact("sqs.batch_max_entries").value)
+        for start in range(0, len(done), step):
             entries = [
                 {"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
-                for i, r in enumerate(done[start : start + SQS_RECEIVE_MAX])
+                for i, r in enumerate(done[start : start + step])
             ]
             sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
         return 1
@@ -327,12 +329,13 @@ class SqsPoller(Poller):
         size = int(self.esm.batch_size)
         window = float(self.esm.max_batch_window or 0)
         sqs = self.client("sqs")
+        receive_max = int(fact("sqs.receive_max_messages").value)
         batch: list[dict] = []
         first = None
         while len(batch) < size and not self._stopping:
             messages = sqs.receive_message(
                 QueueUrl=self.queue_url,
-                MaxNumberOfMessages=min(SQS_RECEIVE_MAX, size - len(batch)),
+                MaxNumberOfMessages=min(receive_max, size - len(batch)),
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
             ).get("Messages", [])

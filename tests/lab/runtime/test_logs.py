@@ -45,7 +45,8 @@ def test_billed_duration_rounds_up_to_the_granularity(lab, lam, deploy):
     invocation = lab.invocations[0]
     step = fact("pricing.billing_granularity_ms").value
     assert invocation.billed_duration_ms % step == 0
-    assert invocation.duration_ms <= invocation.billed_duration_ms < invocation.duration_ms + step
+    billed = invocation.duration_ms + invocation.init_duration_ms  # INIT billed since 2025-08
+    assert billed <= invocation.billed_duration_ms < billed + step
 
 
 def test_log_tail_is_the_last_4_kb(lam, deploy):
