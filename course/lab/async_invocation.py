@@ -162,7 +162,12 @@ class EventQueue:
                 break
             try:
                 result = self._run(
-                    fn, event, invocation_type="Event", hop=hop, request_id=request_id
+                    fn,
+                    event,
+                    invocation_type="Event",
+                    hop=hop,
+                    request_id=request_id,
+                    cancelled=lambda: self._stale(generation),
                 )
             except TooManyRequests:  # retried with back-off until the event is too old
                 self._sleep(throttle_delay)

@@ -232,6 +232,7 @@ class _Call:
 
     output: OutputBuffer = field(default_factory=OutputBuffer)
     generation: int = 0
+    cancelled: Any = None  # a callable: True once the caller gave up (an async event cancelled)
 
     @property
     def deadline(self) -> float:
@@ -470,7 +471,12 @@ class Runtime:
 
         Returns None when nothing came; {"exited": None} when the channel broke.
         """
-        ready = wait([env.conn, env.log_fd], POLL_S)
+        if call.generation != self._generation or (call.cancelled and call.cancelled()):
+            return {"exited": None}  # reset() or the caller ended this call
+        try:
+            ready = wait([env.conn, env.log_fd], POLL_S)
+        except (OSError, ValueError):  # the environment was ended meanwhile
+            return {"exited": None}
         if env.log_fd in ready:
             call.output.drain(env.log_fd)
         if env.conn not in ready:
@@ -508,8 +514,12 @@ class Runtime:
         client_context: dict | None = None,
         hop: int = 1,
         request_id: str | None = None,
+        cancelled: Any = None,
     ) -> Result:
-        """Run one invocation of `fn` with `event` (JSON text) in an execution environment."""
+        """Run one invocation of `fn` with `event` (JSON text) in an execution environment.
+
+        `cancelled()`, when given, is asked while it runs: once True the environment is ended.
+        A reset() meanwhile ends it too (and the call is not recorded)."""
         generation = self._generation
         env, cold = self._acquire(fn)
         if cold and not self._started(env, fn):  # the template died with our request
@@ -524,6 +534,7 @@ class Runtime:
             event,
             run_start=now,
             generation=generation,
+            cancelled=cancelled,
         )
         try:
             ready: dict | None = {}
@@ -545,12 +556,12 @@ class Runtime:
         template died before forking it), True otherwise (the message is kept for later)."""
         deadline = time.time() + max(self.init_limit_s, float(fn.timeout))
         while time.time() < deadline:
-            if env.conn.poll(POLL_S):
-                try:
+            try:
+                if env.conn.poll(POLL_S):
                     env.hello = json.loads(env.conn.recv_bytes())
-                except (EOFError, OSError, ValueError):
-                    return False
-                return True
+                    return True
+            except (EOFError, OSError, ValueError):
+                return False
         return True
 
     def _init_failure(self, env: ExecutionEnvironment, call: _Call) -> dict:
