@@ -45,10 +45,15 @@ def free_port(preferred: int = DEFAULT_PORT) -> int:
     raise OSError("No free port on 127.0.0.1.")
 
 
-def lab_command(port: int, token: str, root: Path | None = None) -> list[str]:
+TOKEN_VARIABLE = "JUPYTER_TOKEN"  # read by Jupyter Server; /proc/PID/environ is owner-only
+
+
+def lab_command(port: int, root: Path | None = None) -> list[str]:
     """The JupyterLab command line: 127.0.0.1 only, opened on the start-here notebook.
 
-    `root` is the folder served (default: this course's own); it must hold notebooks/.
+    `root` is the folder served (default: this course's own); it must hold notebooks/. It holds
+    no token: every local user can read a command line in `ps`, so the token goes in the
+    environment variable TOKEN_VARIABLE, which only the owner can read.
     """
     root = root or notebooks.ROOT
     command = [
@@ -59,7 +64,6 @@ def lab_command(port: int, token: str, root: Path | None = None) -> list[str]:
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={root}",
-        f"--IdentityProvider.token={token}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         str(root / START_NOTEBOOK),
     ]
@@ -81,8 +85,8 @@ def lab(port: int | None, token: str | None, root: Path | None = None) -> NoRetu
         "Open that address in your browser. Press Ctrl+C twice to stop.",
         flush=True,
     )
-    command = lab_command(port, token, root)
-    os.execv(command[0], command)
+    command = lab_command(port, root)
+    os.execve(command[0], command, {**os.environ, TOKEN_VARIABLE: token})
 
 
 def build(classroom: str | None = None) -> int:

@@ -17,7 +17,6 @@ from course.lessons import notebooks
 
 RESOURCES = Path(__file__).parent / "resources"
 NAME = "01_demo_exercises.ipynb"
-LAMBDA_COURSE = Path(sys.executable).with_name("lambda-course")
 
 
 @pytest.fixture
@@ -70,12 +69,13 @@ def test_execute_stores_outputs_and_is_reproducible(tmp_path, capsys):
 def test_lab_command_is_loopback_only_with_root_and_display_flags(monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    command = cli.lab_command(9999, "secret")
+    command = cli.lab_command(9999)
     assert "--ServerApp.ip=127.0.0.1" in command and "--no-browser" in command
+    assert not any("token" in part.lower() for part in command)
     assert ("--allow-root" in command) == (os.geteuid() == 0)
     assert str(notebooks.ROOT / "notebooks/00_start_here.ipynb") in command
     monkeypatch.setenv("DISPLAY", ":0")
-    assert "--no-browser" not in cli.lab_command(9999, "secret")
+    assert "--no-browser" not in cli.lab_command(9999)
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -127,7 +127,7 @@ def test_lab_serves_on_loopback_and_leaves_no_process_behind(tmp_path):
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "config")
     lab = subprocess.Popen(
-        [str(LAMBDA_COURSE), "lab", "--port", str(port), "--token", token],
+        [sys.executable, "-m", "course.cli", "lab", "--port", str(port), "--token", token],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -146,6 +146,9 @@ def test_lab_serves_on_loopback_and_leaves_no_process_behind(tmp_path):
                 assert lab.poll() is None and time.monotonic() < deadline, "lab did not start"
                 time.sleep(0.3)
         assert "started" in status
+        with open(f"/proc/{lab.pid}/cmdline", "rb") as cmdline:
+            assert token.encode() not in cmdline.read()  # `ps` shows this to every user
+        assert os.stat(f"/proc/{lab.pid}/environ").st_mode & 0o077 == 0  # the owner's only
         assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1 only
         kernel_id = api(port, token, "/api/kernels", "POST")["id"]
         assert processes_mentioning(kernel_id), "the kernel process did not start"
@@ -169,7 +172,7 @@ def test_the_learner_verbs_are_listed_in_the_help(capsys):
 
 
 def test_lab_root_serves_another_copy_and_refuses_a_folder_without_notebooks(tmp_path, capsys):
-    command = cli.lab_command(9999, "secret", tmp_path)
+    command = cli.lab_command(9999, tmp_path)
     assert f"--ServerApp.root_dir={tmp_path}" in command
     assert str(tmp_path / "notebooks" / "00_start_here.ipynb") in command
     assert not any(str(notebooks.ROOT) in part for part in command[1:])

@@ -39,17 +39,31 @@ class EventQueue:
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="lambda-async")
         self._pending: Counter[str] = Counter()  # unfinished events per function name
         self._idle = threading.Condition()
-        self.retry_delays_s: tuple[float, ...] = (0.05, 0.1)  # AWS waits 1 min, then 2 min
-        self.throttle_wait_s = 5.0  # AWS keeps retrying throttled events up to the max age
+        # The lab's choice: retries come sooner than on AWS, which waits 1 min, then 2 min,
+        # so lessons need not wait. Throttled events are retried, as on AWS, until their
+        # maximum event age; the lab backs off from the first to the last of these delays.
+        self.retry_delays_s: tuple[float, ...] = (0.05, 0.1)
+        self.throttle_delays_s: tuple[float, float] = (0.05, 1.0)
         self.dropped: list[dict] = []
         self.delivered: list[dict] = []
+        self._generation = 0  # cancel() moves it on: events of an older one end quietly
+        self._stopping = threading.Event()
+        self._wake = threading.Event()  # set to cut retry waits short (cancel or stop)
 
     def submit(self, fn: Any, event: str, hop: int) -> str:
         """Queue one event for `fn`; return its request id (runs in the background)."""
         request_id = str(uuid.uuid4())
+        if self._stopping.is_set():
+            self.drop(fn, event, request_id, "lab stopped")
+            return request_id
         with self._idle:
             self._pending[fn.function_name] += 1
-        self._pool.submit(self._process, fn, event, hop, request_id, time.time())
+            generation = self._generation
+        try:
+            self._pool.submit(self._process, fn, event, hop, request_id, time.time(), generation)
+        except RuntimeError:  # the pool shut down meanwhile
+            self._finish(fn)
+            self.drop(fn, event, request_id, "lab stopped")
         return request_id
 
     def drop(self, fn: Any, event: str, request_id: str, reason: str) -> None:
@@ -74,52 +88,102 @@ class EventQueue:
         with self._idle:
             return dict(self._pending)
 
+    def cancel(self) -> None:
+        """Forget every queued or retrying event (for reset()): none of them runs again."""
+        with self._idle:
+            self._generation += 1
+        self._wake.set()
+
     def stop(self) -> None:
-        """Stop accepting events; running ones finish."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop: an event not finished yet is recorded in `dropped` as "lab stopped"."""
+        self._stopping.set()
+        self._wake.set()
+        self._pool.shutdown(wait=False)
+
+    def join(self, timeout: float = 30) -> None:
+        """Wait for the events still running when stop() was called to be recorded."""
+        self.wait(timeout)
+
+    def _stale(self, generation: int) -> bool:
+        return generation != self._generation
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait before a retry, cut short by cancel() or stop()."""
+        self._wake.wait(seconds)
+        if not self._stopping.is_set():
+            with self._idle:
+                self._wake.clear()
+
+    def _finish(self, fn: Any) -> None:
+        with self._idle:
+            self._pending[fn.function_name] -= 1
+            if not self._pending[fn.function_name]:
+                del self._pending[fn.function_name]
+            self._idle.notify_all()
 
     # -- the lifecycle of one event --------------------------------------------------
-    def _process(self, fn: Any, event: str, hop: int, request_id: str, received: float) -> None:
+    def _process(
+        self, fn: Any, event: str, hop: int, request_id: str, received: float, generation: int
+    ) -> None:
         _hop.value = hop
         try:
-            self._attempts(fn, event, hop, request_id, received)
+            if self._stale(generation):
+                return
+            if self._stopping.is_set():
+                self.drop(fn, event, request_id, "lab stopped")
+                return
+            self._attempts(fn, event, hop, request_id, received, generation)
         except Exception as exc:  # noqa: BLE001 - an event must never vanish silently
-            self.drop(fn, event, request_id, f"{type(exc).__name__}: {exc}")
+            if not self._stale(generation):
+                reason = (
+                    "lab stopped" if self._stopping.is_set() else f"{type(exc).__name__}: {exc}"
+                )
+                self.drop(fn, event, request_id, reason)
         finally:
             _hop.value = None
-            with self._idle:
-                self._pending[fn.function_name] -= 1
-                if not self._pending[fn.function_name]:
-                    del self._pending[fn.function_name]
-                self._idle.notify_all()
+            self._finish(fn)
 
-    def _attempts(self, fn: Any, event: str, hop: int, request_id: str, received: float) -> None:
+    def _attempts(
+        self, fn: Any, event: str, hop: int, request_id: str, received: float, generation: int
+    ) -> None:
         config = _event_invoke_config(fn)
         retries = int(config.get("MaximumRetryAttempts", fact("async.max_retry_attempts").value))
         max_age = float(config.get("MaximumEventAgeInSeconds", fact("async.max_event_age_s").value))
         attempt, result, condition = 0, None, "RetriesExhausted"
-        throttled_since = None
+        throttle_delay = self.throttle_delays_s[0]
         while attempt <= retries:
+            if self._stale(generation):
+                return
+            if self._stopping.is_set():
+                self.drop(fn, event, request_id, "lab stopped")
+                return
             if time.time() - received > max_age:
                 condition = "EventAgeExceeded"
                 break
             try:
                 result = self._run(
-                    fn, event, invocation_type="Event", hop=hop, request_id=request_id
+                    fn,
+                    event,
+                    invocation_type="Event",
+                    hop=hop,
+                    request_id=request_id,
+                    cancelled=lambda: self._stale(generation),
                 )
-            except TooManyRequests:
-                throttled_since = throttled_since or time.time()
-                if time.time() - throttled_since > min(self.throttle_wait_s, max_age):
-                    condition = "EventAgeExceeded"
-                    break
-                time.sleep(0.05)
+            except TooManyRequests:  # retried with back-off until the event is too old
+                self._sleep(throttle_delay)
+                throttle_delay = min(throttle_delay * 2, self.throttle_delays_s[1])
                 continue
             attempt += 1
+            if self._stale(generation):
+                return
             if result.error_type is None:
                 self._success(fn, event, request_id, result, attempt)
                 return
+            if self._stopping.is_set():
+                self.drop(fn, event, request_id, "lab stopped")
+                return
             if attempt <= retries:
-                time.sleep(self.retry_delays_s[min(attempt - 1, len(self.retry_delays_s) - 1)])
+                self._sleep(self.retry_delays_s[min(attempt - 1, len(self.retry_delays_s) - 1)])
         self._failure(fn, event, request_id, result, attempt, condition)
 
     def _success(self, fn: Any, event: str, request_id: str, result: Result, count: int) -> None:
@@ -131,15 +195,14 @@ class EventQueue:
     def _failure(
         self, fn: Any, event: str, request_id: str, result: Result | None, count: int, cond: str
     ) -> None:
-        sent = False
         target = config_destination(fn, "OnFailure")
         if target:
             record = _record(fn, event, request_id, result, count, cond)
-            sent = self._send(target, record, fn, event, request_id)
+            self._send(target, record, fn, event, request_id)
         dlq = (getattr(fn, "dead_letter_config", None) or {}).get("TargetArn")
         if dlq:
-            sent = self._send_dlq(dlq, fn, event, request_id, result) or sent
-        if not sent:
+            self._send_dlq(dlq, fn, event, request_id, result)
+        if not target and not dlq:  # a failed delivery is already recorded, with its cause
             error = result.error_type if result else "no attempt ran"
             self.drop(
                 fn,

@@ -158,6 +158,11 @@ class Lab:
         return self.runtime.environments()
 
     @property
+    def isolation(self) -> str:
+        """How handlers are boxed in: "namespaces+cgroups", "namespaces" or "rlimits"."""
+        return self.runtime.sandbox.level
+
+    @property
     def dropped_events(self) -> list[dict]:
         """Async events that reached no destination, each with the reason."""
         return list(self.events.dropped)
@@ -378,8 +383,9 @@ class Lab:
 
         for worker in self.background:  # first, so a batch failing forever cannot block
             worker.reset()
-        self.wait()
-        self.runtime.reset()
+        self.events.cancel()  # queued and retrying async events are forgotten, not run
+        self.runtime.reset()  # ends running invocations too; they are not recorded
+        self.wait(timeout=10)
         self.events.dropped.clear()
         self.events.delivered.clear()
         self.iam.reset()
@@ -394,8 +400,9 @@ class Lab:
         self._reaper_wake.set()
         for close in reversed(self.on_stop):  # servers and threads started by trigger families
             close()
-        self.events.stop()
+        self.events.stop()  # queued events are recorded as dropped: "lab stopped"
         self.runtime.stop()
+        self.events.join()  # running ones finish or are recorded too
         self._server.stop()
         from course.lab.iam import enforcement
 
@@ -461,6 +468,9 @@ def start(account_concurrency: int | None = None, enforce_iam: bool | None = Non
         if _lab is None or _lab.stopped:
             _lab = Lab(account_concurrency, enforce_iam=enforce_iam is not False)
             atexit.register(_lab.stop)
+            sentence = _lab.runtime.sandbox.degraded_sentence()
+            if sentence:
+                print(sentence)
         else:
             if account_concurrency is not None:
                 _lab.account_concurrency = account_concurrency
@@ -621,17 +631,7 @@ def _function_invoke(fn: Any, body: Any, request_headers: Any, response_headers:
         raise _lambda_error(429, "TooManyRequestsException", str(exc), Reason=exc.reason) from None
     response_headers[REQUEST_ID_HEADER] = request_id
     response_headers["X-Amz-Executed-Version"] = str(fn.version)
-    payload = result.payload
-    if len(payload) > _mb_bytes("payload.sync_response_mb"):
-        limit = _mb_bytes("payload.sync_response_mb")
-        payload = json.dumps(
-            {
-                "errorMessage": f"Response payload size ({len(payload)} bytes) exceeded maximum "
-                f"allowed payload size ({limit} bytes).",
-                "errorType": "Function.ResponseSizeTooLarge",
-            }
-        ).encode()
-        response_headers["x-amz-function-error"] = "Unhandled"
+    payload = result.payload  # a response over the size limit is already an error
     if result.error_type:
         response_headers["x-amz-function-error"] = "Unhandled"
     tail = result.log_text.encode()[-int(fact("invoke.log_tail_kb").value) * 1024 :]

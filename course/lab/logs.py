@@ -7,13 +7,72 @@ line with the duration, billed duration and memory, into `/aws/lambda/NAME`.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from typing import Any
 
+from course.facts import fact
 from course.lab import log_format
 from course.lab.invocation import Invocation
 
 STATUS = {"success": "success", "error": "error", "timeout": "timeout"}  # else "failure"
+
+# The lab's choice, not an AWS figure: the output of one invocation the lab keeps. AWS keeps
+# it all; the lab must not let a handler that floods its output fill the learner's memory.
+OUTPUT_BUDGET_BYTES = 1_310_720  # 1.25 MiB: room for one log event of the largest size
+
+
+def max_message_bytes() -> int:
+    """The longest message one CloudWatch Logs event holds, in UTF-8 bytes (the event size
+    limit minus the bytes CloudWatch counts for each event)."""
+    event_bytes = int(fact("logs.max_event_mb").value) * 1024 * 1024
+    return event_bytes - int(fact("logs.event_overhead_bytes").value)
+
+
+class OutputBuffer:
+    """What one invocation printed, read from the environment's log pipe, up to a budget."""
+
+    def __init__(self, budget: int = OUTPUT_BUDGET_BYTES):
+        self.budget = budget
+        self._chunks: list[bytes] = []
+        self._kept = 0
+        self.dropped = 0
+
+    def drain(self, fd: int, most: int = 1 << 20) -> None:
+        """Read what the pipe holds now (at most `most` bytes, so the caller keeps polling)."""
+        read = 0
+        while read < most and fd >= 0:
+            try:
+                chunk = os.read(fd, 65536)
+            except (BlockingIOError, OSError):
+                return
+            if not chunk:
+                return
+            read += len(chunk)
+            room = self.budget - self._kept
+            if room > 0:
+                self._chunks.append(chunk[:room])
+                self._kept += min(room, len(chunk))
+            self.dropped += max(0, len(chunk) - max(room, 0))
+
+    def take(self) -> str:
+        """The text kept so far (with a note when some was dropped); empties the buffer."""
+        text = b"".join(self._chunks).decode("utf-8", errors="replace")
+        if self.dropped:
+            text += (
+                f"\n[lab] {self.dropped} more bytes of output were not kept: the lab keeps "
+                f"{self.budget} bytes of output per invocation.\n"
+            )
+        self._chunks, self._kept, self.dropped = [], 0, 0
+        return text
+
+
+def _cut(message: str, limit: int) -> str:
+    """`message` cut to at most `limit` UTF-8 bytes, as CloudWatch Logs cuts a long event."""
+    data = message.encode()
+    if len(data) <= limit:
+        return message
+    return data[:limit].decode("utf-8", errors="ignore")
 
 
 class FunctionLog:
@@ -52,7 +111,8 @@ class FunctionLog:
             lines += output.splitlines()
             lines += [f"END RequestId: {rid}", report]
         now = int(time.time() * 1000)
-        events = [{"timestamp": now, "message": m} for m in lines]
+        limit = max_message_bytes()
+        events = [{"timestamp": now, "message": _cut(m, limit)} for m in lines]
         try:
             self._put(events)
         except Exception:  # noqa: BLE001 - the group or stream is missing: create it, retry

@@ -25,7 +25,7 @@ import time
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from course.facts import fact
@@ -33,11 +33,15 @@ from course.lab import layers, log_format, tracing
 from course.lab.cpu_share import CpuShare
 from course.lab.init_billing import init_is_billed
 from course.lab.invocation import Invocation
-from course.lab.logs import FunctionLog
+from course.lab.logs import FunctionLog, OutputBuffer
+from course.lab.sandbox import Box, Sandbox
 
 POLL_S = 0.01  # how often a running invocation's memory and deadline are checked
 LAB_PREFIX = "lambda-lab-"  # a lab's folder: lambda-lab-<owner pid>-<random>
 IDLE_EXPIRY_S = 15 * 60.0  # the lab's choice, not an AWS figure: AWS does not publish one
+# What the template process inherits: never the learner's shell environment, which a handler
+# could otherwise read in /proc/self/environ.
+TEMPLATE_ENV = ("PATH", "PYTHONPATH", "LANG", "TZ")
 
 
 @dataclass
@@ -93,7 +97,7 @@ class Template:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "course.lab.worker", str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
-            env=env,
+            env={k: v for k, v in env.items() if k in TEMPLATE_ENV},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -103,17 +107,32 @@ class Template:
         self._control.settimeout(60)
         self._ready = False  # the template warms up in the background while the lab starts
 
-    def fork(self, spec: dict) -> Connection:
-        """Start one execution environment and return its message channel."""
+    def alive(self) -> bool:
+        """Whether the template process still runs (a handler or a signal may have ended it)."""
+        return self.process.poll() is None
+
+    def fork(self, spec: dict) -> tuple[Connection, int]:
+        """Start one execution environment; return its message channel and its log pipe."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        with self._lock:
-            if not self._ready:
-                if self._control.recv(16) != b"ready\n":
-                    raise RuntimeError("The Lambda runtime template process failed to start.")
-                self._ready = True
-            socket.send_fds(self._control, [json.dumps(spec).encode()], [theirs.fileno()])
-        theirs.close()
-        return Connection(ours.detach())
+        log_read, log_write = os.pipe()
+        try:
+            with self._lock:
+                if not self._ready:
+                    if self._control.recv(16) != b"ready\n":
+                        raise OSError("The Lambda runtime template process failed to start.")
+                    self._ready = True
+                socket.send_fds(
+                    self._control, [json.dumps(spec).encode()], [theirs.fileno(), log_write]
+                )
+        except OSError:
+            os.close(log_read)
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+            os.close(log_write)
+        os.set_blocking(log_read, False)
+        return Connection(ours.detach()), log_read
 
     def stop(self) -> None:
         """End the template and, with it, every environment it forked."""
@@ -121,7 +140,8 @@ class Template:
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
 
@@ -143,6 +163,8 @@ class ExecutionEnvironment:
     tmp_cap_bytes: int
     memory_mb: int
     log: FunctionLog
+    box: Box
+    log_fd: int = -1
     pid: int = 0
     init_logs: str = ""
     init_ms: float | None = None
@@ -151,17 +173,24 @@ class ExecutionEnvironment:
     invocations: int = 0
     tmp_mode: str = "rlimit"
     initialization_type: str = "on-demand"  # provisioned-concurrency: kept until deprovisioned
+    hello: dict | None = None  # the first message, when it was read early
 
     def kill(self) -> None:
-        """End the worker process and remove its /tmp."""
-        if self.pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+        """End every process of the environment (daemons included) and remove its /tmp."""
+        self.box.kill()
         self.conn.close()
+        if self.log_fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.log_fd)
+            self.log_fd = -1
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
     def rss_mb(self) -> float:
-        """Current resident memory of the worker in MB (0 when it is gone)."""
+        """Memory of the environment in MB: the runtime's resident memory plus what its child
+        processes use (0 when it is gone)."""
+        return self._main_rss_mb() + self.box.children_mb() if self.pid else 0.0
+
+    def _main_rss_mb(self) -> float:
         try:
             with open(f"/proc/{self.pid}/status") as status:
                 for line in status:
@@ -198,6 +227,7 @@ class _Call:
     failure: dict | None = None
     peak_mb: float = 0.0  # the highest resident memory the runtime's poller saw
     trace: Any = None  # course.lab.tracing.Trace: the X-Ray ids and sampling decision
+    exit_status: int | None = None  # how the runtime process ended, when it did
 
     def sample_rss(self, env: ExecutionEnvironment) -> float:
         """Read the worker's resident memory now (MB) and keep the peak."""
@@ -205,9 +235,19 @@ class _Call:
         self.peak_mb = max(self.peak_mb, rss)
         return rss
 
+    output: OutputBuffer = field(default_factory=OutputBuffer)
+    generation: int = 0
+    cancelled: Any = None  # a callable: True once the caller gave up (an async event cancelled)
+
     @property
     def deadline(self) -> float:
-        return self.start + float(self.fn.timeout)
+        """When the handler's Timeout runs out (counted from the end of the init phase)."""
+        return self.run_start + float(self.fn.timeout)
+
+    def init_deadline(self, init_limit_s: float) -> float:
+        """When the init phase runs out: its own limit, or the Timeout if that is longer (AWS
+        then runs init again inside the invoke, under the Timeout)."""
+        return self.start + max(init_limit_s, float(self.fn.timeout))
 
 
 class Runtime:
@@ -217,13 +257,19 @@ class Runtime:
         self.endpoint_url = endpoint_url
         self.account_concurrency = account_concurrency
         self.idle_expiry_s: float = IDLE_EXPIRY_S
+        self.init_limit_s = float(fact("timeout.init_phase_s").value)
         self.tmpfs = True  # a real /tmp per environment where Linux allows; False: the fallback
         self.invocations: list[Invocation] = []
         parent = _lab_dir()
         _remove_abandoned_labs(parent)
         self._root = tempfile.mkdtemp(prefix=f"{LAB_PREFIX}{os.getpid()}-", dir=parent)
+        os.chmod(self._root, 0o711)  # handlers under their own user id must reach their code
+        self.sandbox = Sandbox(os.path.basename(self._root))
         self._base_env = base_env
         self._template = Template(base_env)
+        self._template_lock = threading.Lock()
+        self._generation = 0  # reset() moves it on: calls of an older one are not recorded
+        self.stopped = False
         self._lock = threading.Lock()
         self._environments: list[ExecutionEnvironment] = []
         self._code_lock = threading.Lock()
@@ -270,6 +316,10 @@ class Runtime:
         env_id = uuid.uuid4().hex
         tmp_dir = os.path.join(self._root, "tmp", env_id)
         os.makedirs(tmp_dir)
+        size_mb = int(fn.ephemeral_storage)
+        box = self.sandbox.box(env_id, int(fn.memory_size), size_mb if self.tmpfs else 0)
+        if box.uid is not None:
+            os.chown(tmp_dir, box.uid, box.uid)
         log = FunctionLog(fn, env_id)
         task_root = self._code_dir(fn)
         env = {
@@ -297,10 +347,18 @@ class Runtime:
             **log_format.environment(getattr(fn, "logging_config", None) or {}),
             **self._credentials(fn),
         }
-        size_mb = int(fn.ephemeral_storage)
         sys_path = layers.mount(fn, self._root, env)  # the function's layers, /opt-like
-        spec = {"env": env, "tmp_mb": size_mb if self.tmpfs else 0, "sys_path": sys_path}
-        conn = self._template.fork(spec)
+        spec = {
+            "env": env,
+            "tmp_mb": size_mb if self.tmpfs else 0,
+            "sys_path": sys_path,
+            "sandbox": box.spec(),
+        }
+        try:
+            conn, log_fd = self._fork(spec)
+        except OSError:
+            box.kill()
+            raise
         cap = size_mb * 1024 * 1024
         return ExecutionEnvironment(
             env_id,
@@ -311,8 +369,29 @@ class Runtime:
             cap,
             int(fn.memory_size),
             log,
+            box,
+            log_fd,
             initialization_type=initialization_type,
         )
+
+    def _fork(self, spec: dict) -> tuple[Connection, int]:
+        """Fork an environment from the template, starting a new template if it has died."""
+        with self._template_lock:
+            if self.stopped:
+                raise OSError("The lab is stopped.")
+            if not self._template.alive():
+                self._template.stop()
+                self._template = Template(self._base_env)
+            template = self._template
+        try:
+            return template.fork(spec)
+        except OSError:
+            with self._template_lock:  # it died meanwhile: once more with a new one
+                if self._template is template and not self.stopped:
+                    template.stop()
+                    self._template = Template(self._base_env)
+                template = self._template
+            return template.fork(spec)
 
     def _reserved(self, fn: Any) -> int | None:
         from moto.awslambda.models import lambda_backends
@@ -395,6 +474,8 @@ class Runtime:
             )
 
     def _release(self, env: ExecutionEnvironment, alive: bool) -> None:
+        if alive:
+            env.box.freeze()  # left-over threads and children use no CPU until the next invoke
         with self._lock:
             env.busy = False
             env.last_used = time.monotonic()
@@ -403,21 +484,43 @@ class Runtime:
         if not alive:
             env.kill()
 
+    def _next_message(self, env: ExecutionEnvironment, call: _Call) -> dict | None:
+        """Wait up to POLL_S for the environment's next message, keeping what it prints.
+
+        Returns None when nothing came; {"exited": None} when the channel broke.
+        """
+        if call.generation != self._generation or (call.cancelled and call.cancelled()):
+            return {"exited": None}  # reset() or the caller ended this call
+        try:
+            ready = wait([env.conn, env.log_fd], POLL_S)
+        except (OSError, ValueError):  # the environment was ended meanwhile
+            return {"exited": None}
+        if env.log_fd in ready:
+            call.output.drain(env.log_fd)
+        if env.conn not in ready:
+            return None
+        try:
+            return json.loads(env.conn.recv_bytes())
+        except (EOFError, OSError, ValueError):
+            return {"exited": None}
+
     def _wait_ready(self, env: ExecutionEnvironment, call: _Call) -> dict | None:
         """Wait for the init phase to finish; None when the worker died, ran out of time or
         of memory (the worker is then ended)."""
-        while time.time() < call.deadline:
+        while time.time() < call.init_deadline(self.init_limit_s):
             if env.pid and call.sample_rss(env) > env.memory_mb:
                 return None
-            if env.conn.poll(POLL_S):
-                try:
-                    message = json.loads(env.conn.recv_bytes())
-                except (EOFError, OSError):
-                    return None
-                if "logs" in message:
-                    return message
-                env.pid, env.tmp_mode = message["pid"], message["tmp_mode"]
-                self.cpu.apply(env.pid, env.memory_mb, env.id)
+            message, env.hello = env.hello or self._next_message(env, call), None
+            if message is None:
+                continue
+            if "logs" in message:
+                return message
+            if "exited" in message or "sandbox_error" in message:
+                call.exit_status = message.get("exited")
+                return None
+            env.pid, env.tmp_mode = message["pid"], message["tmp_mode"]
+            env.box.attach(env.pid)
+            self.cpu.apply(env.pid, env.memory_mb, env.id)
         return None
 
     # -- invoke ------------------------------------------------------------------------
@@ -430,21 +533,36 @@ class Runtime:
         client_context: dict | None = None,
         hop: int = 1,
         request_id: str | None = None,
+        cancelled: Any = None,
     ) -> Result:
-        """Run one invocation of `fn` with `event` (JSON text) in an execution environment."""
+        """Run one invocation of `fn` with `event` (JSON text) in an execution environment.
+
+        `cancelled()`, when given, is asked while it runs: once True the environment is ended.
+        A reset() meanwhile ends it too (and the call is not recorded)."""
+        generation = self._generation
         env, cold = self._acquire(fn)
+        if cold and not self._started(env, fn):  # the template died with our request
+            self._release(env, alive=False)
+            env, cold = self._acquire(fn)
         now = time.time()
         call = _Call(
-            fn, request_id or str(uuid.uuid4()), invocation_type, now, event, run_start=now
+            fn,
+            request_id or str(uuid.uuid4()),
+            invocation_type,
+            now,
+            event,
+            run_start=now,
+            generation=generation,
+            cancelled=cancelled,
         )
         call.trace = tracing.Trace.begin(fn, now)
         try:
             ready: dict | None = {}
             if cold:
                 ready = self._wait_ready(env, call)
-                call.init_ms = (time.time() - call.start) * 1000
-                env.init_logs = ready["logs"] if ready else ""
-                call.logs = env.init_logs
+                call.run_start = time.time()
+                call.init_ms = (call.run_start - call.start) * 1000
+                call.logs = call.output.take()
             if ready is None:
                 call.failure = self._init_failure(env, call)
             else:
@@ -453,12 +571,25 @@ class Runtime:
         finally:
             self._release(env, alive=call.failure is None)
 
+    def _started(self, env: ExecutionEnvironment, fn: Any) -> bool:
+        """Wait for a new environment's first message: False if the channel broke first (its
+        template died before forking it), True otherwise (the message is kept for later)."""
+        deadline = time.time() + max(self.init_limit_s, float(fn.timeout))
+        while time.time() < deadline:
+            try:
+                if env.conn.poll(POLL_S):
+                    env.hello = json.loads(env.conn.recv_bytes())
+                    return True
+            except (EOFError, OSError, ValueError):
+                return False
+        return True
+
     def _init_failure(self, env: ExecutionEnvironment, call: _Call) -> dict:
-        if time.time() >= call.deadline:
-            return _timeout_error(call.fn, call.request_id)
-        if env.rss_mb() > env.memory_mb:
+        if time.time() >= call.init_deadline(self.init_limit_s):
+            return _timeout_error(call.fn, call.request_id, time.time() - call.start)
+        if env.box.oom_killed() or env.rss_mb() > env.memory_mb:
             return _oom_error(call.request_id)
-        return _exit_error(call.request_id, None)
+        return _exit_error(call.request_id, call.exit_status)
 
     def _execute(
         self, env: ExecutionEnvironment, call: _Call, client_context: dict | None, hop: int
@@ -476,28 +607,39 @@ class Runtime:
                 None if env.tmp_mode == "tmpfs" else env.tmp_cap_bytes - env.tmp_used_bytes()
             ),
         }
-        call.run_start = time.time()
+        env.box.thaw()
         try:
             env.conn.send_bytes(json.dumps(message).encode())
         except OSError:  # the worker ended on its own since its last invocation
             call.failure = _exit_error(call.request_id, None)
             return
         while call.response is None and call.failure is None:
-            if env.conn.poll(POLL_S):
-                try:
-                    call.response = json.loads(env.conn.recv_bytes())
-                except (EOFError, OSError):
-                    call.failure = _exit_error(call.request_id, None)
+            answer = self._next_message(env, call)
+            if answer is not None and "exited" in answer:
+                call.failure = self._exit_failure(env, call, answer["exited"])
+            elif answer is not None:
+                call.response = answer
             elif time.time() >= call.deadline:
                 call.failure = _timeout_error(call.fn, call.request_id)
             elif call.sample_rss(env) > env.memory_mb:
                 call.failure = _oom_error(call.request_id)
+        call.output.drain(env.log_fd)  # the runtime flushed everything before it answered
+        call.logs += call.output.take()
         if call.response is not None:
-            call.logs += call.response.get("logs", "")
+            limit = int(fact("payload.sync_response_bytes").value)
             if "exit" in call.response:
                 call.failure = _exit_error(call.request_id, call.response["exit"])
             elif call.response.get("max_mb", 0) > env.memory_mb:
                 call.failure = _oom_error(call.request_id)
+            elif len(call.response.get("payload", "").encode()) > limit:
+                size = len(call.response["payload"].encode())
+                call.response = {"ok": False, "error": _too_large_error(size, limit)}
+
+    def _exit_failure(self, env: ExecutionEnvironment, call: _Call, status: int | None) -> dict:
+        """Why the runtime process ended: out of memory (the kernel killed it) or its exit."""
+        if status is not None and status < 0 and env.box.oom_killed():
+            return _oom_error(call.request_id)
+        return _exit_error(call.request_id, status)
 
     def _record(self, env: ExecutionEnvironment, call: _Call, cold: bool) -> Result:
         """Log the invocation to CloudWatch Logs and the lab's list; build the result."""
@@ -538,7 +680,8 @@ class Runtime:
         tracing.send(call.fn, call.trace, invocation, call.run_start, response.get("subsegments"))
         env.invocations += 1
         with self._lock:
-            self.invocations.append(invocation)
+            if call.generation == self._generation:  # a reset() meanwhile forgets this call
+                self.invocations.append(invocation)
         payload = json.dumps(error) if error else response["payload"]
         return Result(payload.encode(), invocation.error_type, log_text, invocation)
 
@@ -570,17 +713,23 @@ class Runtime:
         return len(stale)
 
     def reset(self) -> None:
-        """End every execution environment and forget the recorded invocations."""
+        """End every execution environment, busy ones included, and forget the recorded
+        invocations (calls still running are answered with an error and not recorded)."""
         with self._lock:
             envs, self._environments = self._environments, []
             self.invocations.clear()
+            self._generation += 1
         for env in envs:
             env.kill()
 
     def stop(self) -> None:
         """End every environment and the template process, and remove the lab's files."""
+        with self._template_lock:
+            self.stopped = True
         self.reset()
         self._template.stop()
+        self.reset()  # an environment forked while the template stopped
+        self.sandbox.close()
         shutil.rmtree(self._root, ignore_errors=True)
 
 
@@ -617,8 +766,8 @@ def _invoked_arn(fn: Any) -> str:
     return f"{fn.function_arn}:{version}"
 
 
-def _timeout_error(fn: Any, request_id: str) -> dict:
-    text = f"Task timed out after {float(fn.timeout):.2f} seconds"
+def _timeout_error(fn: Any, request_id: str, seconds: float | None = None) -> dict:
+    text = f"Task timed out after {float(fn.timeout if seconds is None else seconds):.2f} seconds"
     return {
         "errorType": "Sandbox.Timedout",
         "errorMessage": f"RequestId: {request_id} Error: {text}",
@@ -638,12 +787,23 @@ def _oom_error(request_id: str) -> dict:
     }
 
 
+def _too_large_error(size: int, limit: int) -> dict:
+    return {
+        "errorMessage": f"Response payload size ({size} bytes) exceeded maximum allowed payload "
+        f"size ({limit} bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
+
+
 def _exit_error(request_id: str, code: int | None) -> dict:
-    text = (
-        "Runtime exited without providing a reason"
-        if code is None
-        else f"Runtime exited with error: exit status {code}"
-    )
+    """Runtime.ExitError as AWS words it: an exit status, or the signal that ended it."""
+    if code is None:
+        text = "Runtime exited without providing a reason"
+    elif code < 0:
+        name = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault"}.get(-code)
+        text = f"Runtime exited with error: signal: {name or signal.Signals(-code).name}"
+    else:
+        text = f"Runtime exited with error: exit status {code}"
     return {
         "errorType": "Runtime.ExitError",
         "errorMessage": f"RequestId: {request_id} Error: {text}",

@@ -24,14 +24,12 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
-from course.lab import log_format, trace_recorder
+from course.lab import log_format, sandbox, trace_recorder
 
 # Frames of the runtime itself, hidden from stack traces (the recorder wraps every SDK call).
 _THIS_FILE = ("course/lab/worker.py", "course/lab/trace_recorder.py")
 HOP_HEADER = "x-course-lambda-hop"  # carries the recursion hop count to the lab
-_PR_SET_PDEATHSIG = 1
-_CLONE_NEWNS, _CLONE_NEWUSER = 0x00020000, 0x10000000
-_MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
+_PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
 
 
 class _CognitoIdentity:
@@ -100,6 +98,16 @@ def _user_trace(tb: Any) -> list[str]:
     return traceback.format_list(frames)
 
 
+def _json_default(value: Any) -> Any:
+    """Encode what json cannot: a Decimal (a DynamoDB number) as a JSON number, as the Lambda
+    Python runtime does; anything else fails as Runtime.MarshalError."""
+    import decimal
+
+    if isinstance(value, decimal.Decimal) and value.is_finite():
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _peak_rss_mb() -> int:
     with open("/proc/self/status") as status:
         for line in status:
@@ -118,19 +126,24 @@ class Environment:
         self.init_error: dict | None = None
         self.log_handler = _LambdaLogHandler()
         self.hop = 0
+        self.pid = os.getpid()
 
-    def init(self) -> str:
-        """The init phase: import the handler's module. Returns what the module printed."""
-        out = io.StringIO()
-        sys.stdout = sys.stderr = out
+    def init(self) -> None:
+        """The init phase: import the handler's module (what it prints goes to the log pipe)."""
         try:
             self.handler = self._load(self.env["_HANDLER"])
         except _InitError as exc:
             self.init_error = exc.error
             print(f"[ERROR] {exc.error['errorType']}: {exc.error['errorMessage']}")
         finally:
-            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-        return out.getvalue()
+            self._own_output()
+            if os.getpid() != self.pid:
+                os._exit(0)  # a process the module forked must not answer for the runtime
+
+    @staticmethod
+    def _own_output() -> None:
+        """Put stdout and stderr back on the log pipe, whatever the handler did with them."""
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 
     @staticmethod
     def _load(handler_name: str) -> Any:
@@ -167,7 +180,7 @@ class Environment:
     def invoke(self, message: dict) -> dict:
         """Run the handler once and return the response message for the lab."""
         if self.init_error is not None:
-            return {"ok": False, "error": self.init_error, "logs": "", "max_mb": _peak_rss_mb()}
+            return {"ok": False, "error": self.init_error, "max_mb": _peak_rss_mb()}
         request_id = message["request_id"]
         self.log_handler.request_id = request_id
         self.hop = message["hop"]
@@ -175,13 +188,13 @@ class Environment:
         os.environ["_X_AMZN_TRACE_ID"] = message["trace_id"]
         trace_recorder.start(message["trace_id"])
         _set_tmp_quota(message["tmp_quota_bytes"])
-        out = io.StringIO()
-        sys.stdout = sys.stderr = out
         start = time.perf_counter()
         try:
             result = self.handler(json.loads(message["event"]), context)
+            if os.getpid() != self.pid:
+                os._exit(0)  # a process the handler forked returned: only the runtime answers
             try:
-                response = {"ok": True, "payload": json.dumps(result)}
+                response = {"ok": True, "payload": json.dumps(result, default=_json_default)}
             except (TypeError, ValueError) as exc:
                 response = {
                     "ok": False,
@@ -189,19 +202,23 @@ class Environment:
                 }
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if os.getpid() != self.pid:
+                os._exit(code)
             response = {"ok": False, "exit": code}
         except Exception as exc:
+            if os.getpid() != self.pid:
+                os._exit(1)
             trace = _user_trace(exc.__traceback__.tb_next)
             response = {"ok": False, "error": _error(type(exc).__name__, str(exc), trace)}
             print(f"[ERROR] {type(exc).__name__}: {exc}\nTraceback (most recent call last):")
             print("".join(trace), end="")
         finally:
             duration = (time.perf_counter() - start) * 1000
-            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            self._own_output()
             _set_tmp_quota(None)
         if "error" in response:
             response["error"]["requestId"] = request_id
-        response.update(logs=out.getvalue(), duration_ms=duration, max_mb=_peak_rss_mb())
+        response.update(duration_ms=duration, max_mb=_peak_rss_mb())
         response["subsegments"] = trace_recorder.finish()
         return response
 
@@ -228,38 +245,6 @@ def _under_tmp(paths: list[str]) -> bool:
     """Whether any of `paths` lives in the host's /tmp, which a private /tmp mount would hide."""
     real = [os.path.realpath(path) for path in paths if path]
     return any(path == "/tmp" or path.startswith("/tmp/") for path in real)
-
-
-def _mount_private_tmp(size_mb: int) -> bool:
-    """Give this environment its own /tmp: a tmpfs of `size_mb` MB, as on AWS.
-
-    The mount lives in a new mount namespace (made private first, so nothing reaches the host)
-    and disappears with this process. Without root, a user namespace that keeps our uid is
-    made first. Returns False where Linux does not allow it; /tmp is then the host's.
-    """
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        unshare, mount = libc.unshare, libc.mount
-    except (OSError, AttributeError):
-        return False  # not Linux
-    uid, gid = os.getuid(), os.getgid()
-    if unshare(_CLONE_NEWNS) != 0:
-        if unshare(_CLONE_NEWUSER | _CLONE_NEWNS) != 0:
-            return False
-        try:
-            for name, line in (
-                ("setgroups", "deny"),
-                ("uid_map", f"{uid} {uid} 1"),
-                ("gid_map", f"{gid} {gid} 1"),
-            ):
-                with open(f"/proc/self/{name}", "w") as file:
-                    file.write(line)
-        except OSError:
-            return False
-    if mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
-        return False
-    options = f"size={size_mb}m,mode=1777".encode()
-    return mount(b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
 
 
 def _set_tmp_quota(limit: int | None) -> None:
@@ -315,17 +300,63 @@ def _warm_up() -> None:
     _patch_botocore()
 
 
-def _run_environment(fd: int, spec: dict) -> None:
-    global _current_environment
+def _run_environment(fd: int, log_fd: int, spec: dict) -> None:
+    """The environment's first process: enter the sandbox, fork the runtime, report its end.
+
+    It stays outside the PID namespace it makes, waits for the runtime (the namespace's first
+    process, whose end ends every process in it) and tells the lab its exit status.
+    """
     env = spec["env"]
     reads = [env["LAMBDA_TASK_ROOT"], sys.prefix, sys.base_prefix, *sys.path]
-    private = spec["tmp_mb"] and not _under_tmp(reads) and _mount_private_tmp(spec["tmp_mb"])
-    tmp_mode = "tmpfs" if private else "rlimit"
-    _die_with_parent()  # after the namespaces: a credential change may clear this setting
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    private_ok = bool(spec["tmp_mb"]) and not _under_tmp(reads)
     conn = Connection(fd)
-    if tmp_mode == "tmpfs":
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    try:
+        namespaces, tmp_mode = sandbox.enter_outside(
+            spec["sandbox"], spec["tmp_mb"], env["TMPDIR"], private_ok
+        )
+    except OSError as exc:
+        conn.send_bytes(json.dumps({"sandbox_error": str(exc)}).encode())
+        os._exit(1)
+    _die_with_parent()  # after the namespaces: a credential change may clear this setting
+    ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1)  # orphans come to us to be reaped
+    go_read, go_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(go_write)
+        os.read(go_read, 1)
+        os.close(go_read)
+        try:
+            _run_runtime(conn, log_fd, spec, namespaces, tmp_mode)
+        finally:
+            os._exit(1)
+    os.close(go_read)
+    os.close(log_fd)
+    hello = {"pid": pid, "tmp_mode": tmp_mode}  # the pid lets the lab stop init
+    conn.send_bytes(json.dumps(hello).encode())
+    os.write(go_write, b"g")
+    while True:  # reap the runtime and every orphan handed to us, then go
+        try:
+            child, status = os.wait()
+        except ChildProcessError:
+            os._exit(0)
+        if child == pid:
+            with contextlib.suppress(OSError):
+                conn.send_bytes(json.dumps({"exited": os.waitstatus_to_exitcode(status)}).encode())
+            conn.close()
+
+
+def _run_runtime(conn: Connection, log_fd: int, spec: dict, namespaces: bool, mode: str) -> None:
+    """The runtime process: the handler's init phase, then the invoke loop."""
+    global _current_environment
+    env = spec["env"]
+    sandbox.enter_inside(spec["sandbox"], namespaces)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    sys.__stdout__ = sys.__stderr__ = sys.stdout = sys.stderr = _log_stream()
+    if mode == "tmpfs":
         env["TMPDIR"] = "/tmp"
     os.environ.clear()
     os.environ.update(env)
@@ -341,35 +372,53 @@ def _run_environment(fd: int, spec: dict) -> None:
     root.addHandler(environment.log_handler)
     log_format.configure(environment.log_handler, root, env)  # LoggingConfig: JSON, level
     _current_environment = environment
-    hello = {"pid": os.getpid(), "tmp_mode": tmp_mode}  # the pid lets the lab stop init
-    conn.send_bytes(json.dumps(hello).encode())
-    conn.send_bytes(json.dumps({"logs": environment.init()}).encode())
+    environment.init()
+    conn.send_bytes(json.dumps({"logs": ""}).encode())
     environment.serve()
 
 
+def _log_stream() -> io.TextIOWrapper:
+    """stdout and stderr of the handler: written straight to the lab's log pipe, so what was
+    printed before a timeout or a crash is kept, and child processes' output too."""
+    return io.TextIOWrapper(
+        open(1, "wb", buffering=0, closefd=False),
+        encoding="utf-8",
+        errors="replace",
+        write_through=True,
+    )
+
+
 def zygote(control: socket.socket) -> None:
-    """Template loop: fork a new execution environment for each request from the lab."""
-    _die_with_parent()
+    """Template loop: fork a new execution environment for each request from the lab.
+
+    It ends when the lab's end of `control` closes (the lab stopped or died). No parent-death
+    signal here: Linux sends it when the *thread* that started us ends, and a lab started from
+    a short-lived thread must keep its template.
+    """
     _warm_up()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     gc.collect()
     gc.freeze()
     control.sendall(b"ready\n")
+    boxes: list[dict] = []  # every sandbox forked, to end them all if the lab dies
     while True:
         try:
-            data, fds, _flags, _addr = socket.recv_fds(control, 1 << 20, 1)
+            data, fds, _flags, _addr = socket.recv_fds(control, 1 << 20, 2)
         except OSError:
             data, fds = b"", []
-        if not data:
-            os.killpg(0, signal.SIGKILL)  # the lab is gone: end every environment with it
+        if not data:  # the lab is gone: end every environment with it, daemons included
+            sandbox.end_all(boxes)
+            os.killpg(0, signal.SIGKILL)
         spec = json.loads(data)
+        boxes.append(spec["sandbox"])
         if os.fork() == 0:
             control.close()
             try:
-                _run_environment(fds[0], spec)
+                _run_environment(fds[0], fds[1], spec)
             finally:
                 os._exit(1)
-        os.close(fds[0])
+        for fd in fds:
+            os.close(fd)
 
 
 if __name__ == "__main__":

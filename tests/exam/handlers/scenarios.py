@@ -9,10 +9,14 @@ import json
 import os
 import tempfile
 import time
+import uuid
 
 import boto3
 
 STATE = {"calls": 0}  # module level: survives warm invocations of one environment
+# Which environment answered: made once per init. Not os.getpid(): each environment has its
+# own PID namespace, where the runtime is pid 1 in every one of them.
+ENVIRONMENT_ID = uuid.uuid4().hex
 print("INIT scenarios")  # module-level code: runs once per execution environment
 
 
@@ -140,7 +144,7 @@ def environment(event, context):
     return {
         "calls": STATE["calls"],
         "tmp_before": before,
-        "pid": os.getpid(),
+        "pid": ENVIRONMENT_ID,
         "request_id": context.aws_request_id,
         "function_name": context.function_name,
         "function_version": context.function_version,

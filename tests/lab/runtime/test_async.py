@@ -158,18 +158,3 @@ def test_destination_eventbridge_bus(lab, lam, deploy):
     event = json.loads(received(url)[0]["Body"])
     assert event["detail-type"] == "Lambda Function Invocation Result - Success"
     assert event["detail"]["responsePayload"] == {"processed": 4}
-
-
-def test_throttled_event_is_kept_trying_then_recorded(lab, lam, deploy):
-    deploy("ok", "flaky.ok")
-    lam.put_function_concurrency(FunctionName="ok", ReservedConcurrentExecutions=0)
-    lab.events.throttle_wait_s = 0.2
-    try:
-        response = lam.invoke(FunctionName="ok", InvocationType="Event", Payload=b'{"id": 8}')
-        assert response["StatusCode"] == 202
-        lab.wait()
-    finally:
-        lab.events.throttle_wait_s = 5.0
-    assert lab.invocations == []
-    (dropped,) = lab.dropped_events
-    assert dropped["reason"].startswith("EventAgeExceeded after 0 attempt(s)")

@@ -87,7 +87,7 @@ def test_result_that_is_not_json_is_a_marshal_error(lam, deploy):
     ("handler", "detail"),
     [
         ("errors.exit_cleanly", "Runtime exited with error: exit status 3"),
-        ("errors.hard_exit", "Runtime exited without providing a reason"),
+        ("errors.hard_exit", "Runtime exited with error: exit status 1"),
     ],
 )
 def test_exits_are_exit_errors_and_the_lab_keeps_working(lab, lam, deploy, handler, detail):
@@ -117,13 +117,15 @@ def test_async_request_over_the_async_limit_is_rejected(lam, deploy):
 
 def test_response_over_6_mb_is_response_size_too_large(lam, deploy):
     deploy("big", "errors.big_response", memory_mb=512)
-    limit = fact("payload.sync_response_mb").value * 1024 * 1024
-    body = error_of(lam, "big", {"bytes": limit + 1})
+    limit = fact("payload.sync_response_bytes").value  # the JSON string adds two quotes
+    body = error_of(lam, "big", {"bytes": limit - 1})
     assert body["errorType"] == "Function.ResponseSizeTooLarge"
+    assert f"({limit + 1} bytes)" in body["errorMessage"]
     assert call(lam, "big", {"bytes": 10})[1] == "x" * 10
 
 
-def test_init_longer_than_the_timeout_is_stopped(lab, lam):
+def test_init_longer_than_the_timeout_is_stopped(lab, lam, monkeypatch):
+    monkeypatch.setattr(lab.runtime, "init_limit_s", 1.0)  # the facts' 10 s, made short
     lab.deploy(
         "slow-init", "import time\ntime.sleep(30)\ndef handler(e, c):\n    return 1\n", timeout_s=1
     )

@@ -1,0 +1,589 @@
+"""The sandbox of an execution environment: how the lab boxes in handler code, as AWS does.
+
+On AWS a handler runs in a microVM: a read-only filesystem except /tmp, its own process tree,
+1,024 processes and threads, its memory size for everything it starts, and only Lambda's own
+environment variables. The lab rebuilds that box from Linux primitives, in three levels that
+degrade in steps (`Level`):
+
+- "namespaces+cgroups": mount and PID namespaces (a read-only view of every filesystem with a
+  private /tmp; the handler sees and signals only its own processes) plus cgroups (pids,
+  memory and freezer controllers: v1 hierarchies, or v2 where it is delegated).
+- "namespaces": the same without cgroups: processes are capped with RLIMIT_NPROC under a
+  user id of the environment's own, frozen with SIGSTOP and counted through /proc.
+- "rlimits": no namespaces (a container that forbids them): rlimits and process groups only.
+  The handler still runs under its own user id when the lab runs as root, so it can neither
+  write the learner's files nor signal the lab.
+
+On Binder and JupyterHub the lab is not root, and the container usually forbids user
+namespaces, so it runs at "rlimits": the handler keeps the learner's user id, so the lab cannot
+stop it from changing the learner's files or signalling the learner's other processes (the
+sentence `course.lab.start()` prints says so); RLIMIT_NPROC caps processes plus threads, but
+counts all of the learner's processes; freezing and ending use SIGSTOP and SIGKILL on the
+environment's process tree (its first process is a child subreaper, so orphans stay in the
+tree). Where user namespaces are allowed, the lab reaches "namespaces": a user namespace that
+keeps the learner's id makes the read-only view and the PID namespace possible without root.
+
+`LAMBDA_COURSE_ISOLATION` forces a lower level (for tests, or a machine where a level
+misbehaves). The lab side (`Sandbox`, `Box`) prepares and ends environments; the worker side
+(`enter_outside`, `enter_inside`) runs in the environment's own processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import resource
+import signal
+import time
+from dataclasses import dataclass, field
+
+from course.facts import fact
+
+FORCE_VARIABLE = "LAMBDA_COURSE_ISOLATION"
+LEVELS = ("namespaces+cgroups", "namespaces", "rlimits")
+CGROUP_ROOT = "/sys/fs/cgroup"
+CONTROLLERS = ("pids", "memory", "freezer")
+PREFIX = "lambda-lab-"
+# Handlers run under their own user id when the lab is root, one per environment, as AWS runs
+# them under sbx_user ids: this range is far above the ids distributions hand out.
+UID_BASE, UID_SPAN = 3_000_000, 100_000
+# The memory cgroup is a backstop that keeps the machine safe: MemorySize plus /tmp (a tmpfs
+# is charged to the cgroup that writes it) plus this slack for pages shared with the template.
+# The exact MemorySize check is the runtime's poller, which reports Runtime.OutOfMemory.
+MEMORY_SLACK_MB = 64
+CHILDREN_SAMPLE_S = 0.1
+
+_CLONE_NEWNS, _CLONE_NEWUSER, _CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
+_MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
+_MOUNT_FLAGS = {
+    "nosuid": _MS_NOSUID,
+    "nodev": _MS_NODEV,
+    "noexec": _MS_NOEXEC,
+    "noatime": 0x400,
+    "nodiratime": 0x800,
+    "relatime": 0x200000,
+}
+_PR_SET_PDEATHSIG, _PR_SET_KEEPCAPS, _PR_SET_CHILD_SUBREAPER = 1, 8, 36
+_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_RAISE = 47, 2
+_CAP_DAC_READ_SEARCH = 2
+_CAPABILITY_VERSION_3 = 0x20080522
+
+
+def process_cap() -> int:
+    """Processes plus threads one environment may run (the facts file's figure)."""
+    return int(fact("execution.processes_threads").value)
+
+
+# -- the lab side ----------------------------------------------------------------------
+@dataclass
+class Box:
+    """One environment's sandbox as the lab sees it: its cgroups, user id and processes."""
+
+    level: str
+    cgroups: dict[str, str] = field(default_factory=dict)  # controller -> folder
+    uid: int | None = None
+    pid: int = 0  # the runtime process (pid 1 of its PID namespace where there is one)
+    frozen: bool = False
+    outer: int = 0  # the environment's first process, parent of the runtime
+    _children_mb: float = 0.0
+    _sampled_at: float = -1e9
+
+    def spec(self) -> dict:
+        """What the worker needs to enter this box."""
+        return {"level": self.level, "cgroups": self.cgroups, "uid": self.uid}
+
+    def members(self) -> list[int]:
+        """Host pids of every process in the environment, daemons included."""
+        folder = self.cgroups.get("pids") or self.cgroups.get("freezer")
+        if folder:
+            with contextlib.suppress(OSError), open(os.path.join(folder, "cgroup.procs")) as procs:
+                return [int(line) for line in procs if line.strip()]
+        return _members_from_proc(self.pid, self.uid, self.level)
+
+    def freeze(self) -> None:
+        """Stop every process of the environment until `thaw` (it uses no CPU meanwhile)."""
+        if self.frozen:
+            return
+        self.frozen = True
+        if "freezer" in self.cgroups:
+            _write(self.cgroups["freezer"], _freeze_file(self.cgroups["freezer"]), _FROZEN)
+        else:
+            _signal_all(self.members(), signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let the environment's processes run again (before the next invoke)."""
+        if not self.frozen:
+            return
+        self.frozen = False
+        if "freezer" in self.cgroups:
+            _write(self.cgroups["freezer"], _freeze_file(self.cgroups["freezer"]), _THAWED)
+        else:
+            _signal_all(self.members(), signal.SIGCONT)
+
+    def children_mb(self) -> float:
+        """Private memory of the environment's other processes (the runtime's children and
+        daemons), in MB; sampled at most every CHILDREN_SAMPLE_S seconds, since it reads /proc."""
+        now = time.monotonic()
+        if now - self._sampled_at >= CHILDREN_SAMPLE_S:
+            skip = {self.pid, self.outer}
+            self._children_mb = sum(_private_mb(p) for p in self.members() if p not in skip)
+            self._sampled_at = now
+        return self._children_mb
+
+    def oom_killed(self) -> bool:
+        """Whether the kernel's OOM killer ended a process of this environment."""
+        folder = self.cgroups.get("memory")
+        if not folder:
+            return False
+        with (
+            contextlib.suppress(OSError),
+            open(os.path.join(folder, "memory.oom_control")) as control,
+        ):
+            for line in control:
+                if line.startswith("oom_kill ") and int(line.split()[1]) > 0:
+                    return True
+        return _read_stat(folder, "memory.events").get("oom_kill", 0) > 0
+
+    def attach(self, pid: int) -> None:
+        """Record the environment's runtime process (and its parent, which reaps it)."""
+        self.pid, self.outer = pid, _parent(pid)
+
+    def kill(self) -> None:
+        """End every process of the environment and remove its cgroups.
+
+        The first process (outside the PID namespace) is left to reap the others and exit
+        on its own, so no zombie keeps a cgroup busy; it is killed only if it lingers.
+        """
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            pids = [pid for pid in self.members() if pid != self.outer]
+            if self.pid and self.pid not in pids and _alive(self.pid):
+                pids.append(self.pid)
+            if not pids:
+                break
+            if "freezer" in self.cgroups:
+                _signal_all(pids, signal.SIGKILL)
+                self.frozen = True  # a frozen task dies only once thawed
+                self.thaw()
+            else:
+                _signal_all(pids, signal.SIGSTOP)  # stop forking first, then end them all
+                _signal_all([p for p in self.members() if p != self.outer] or pids, signal.SIGKILL)
+            time.sleep(0.002)
+        while self.outer and _alive(self.outer) and time.monotonic() < deadline:
+            time.sleep(0.002)
+        if self.outer:
+            _signal_all([self.outer], signal.SIGKILL)
+        for controller in sorted(self.cgroups, key=lambda name: name != "freezer"):
+            _remove_cgroup(self.cgroups[controller])
+
+
+class Sandbox:
+    """The lab's sandbox factory: detects the level once and prepares one `Box` per environment."""
+
+    def __init__(self, owner: str):
+        self.owner = owner  # a name for this lab's cgroup folders (lambda-lab-<pid>-<random>)
+        self.level, self.reason = detect_level()
+        self._parents: dict[str, str] = {}
+        self._next_uid = UID_BASE + (os.getpid() * 97) % UID_SPAN
+        if self.level == LEVELS[0]:
+            _remove_abandoned_cgroups()
+            for controller in CONTROLLERS:
+                parent = os.path.join(_controller_dir(controller), owner)
+                os.makedirs(parent, exist_ok=True)
+                self._parents[controller] = parent
+
+    def box(self, env_id: str, memory_mb: int, tmp_mb: int) -> Box:
+        """A new sandbox for one environment: its cgroups made, its limits set."""
+        box = Box(self.level, uid=self._uid())
+        for controller, parent in self._parents.items():
+            folder = os.path.join(parent, env_id)
+            os.mkdir(folder)
+            box.cgroups[controller] = folder
+        if "pids" in box.cgroups:
+            _write(box.cgroups["pids"], "pids.max", str(process_cap()))
+        if "memory" in box.cgroups:
+            limit = (memory_mb + tmp_mb + MEMORY_SLACK_MB) * 1024 * 1024
+            folder = box.cgroups["memory"]
+            name = "memory.limit_in_bytes" if _is_v1(folder) else "memory.max"
+            _write(folder, name, str(limit))
+        return box
+
+    def _uid(self) -> int | None:
+        if os.geteuid() != 0:
+            return None  # not root: the handler keeps the learner's own user id
+        self._next_uid = UID_BASE + (self._next_uid - UID_BASE + 1) % UID_SPAN
+        return self._next_uid
+
+    def degraded_sentence(self) -> str | None:
+        """One plain sentence on what is not protected, or None at the full level."""
+        if self.level == LEVELS[0]:
+            return None
+        if self.level == LEVELS[1]:
+            return (
+                "The lab runs handlers in their own namespaces but without cgroups "
+                f"({self.reason}): processes are capped per user id and memory is counted "
+                "by polling, so a handler's children are limited less precisely than on AWS."
+            )
+        protected = (
+            "Handlers run under their own user id, so they cannot write your files or stop "
+            "the lab, but they can see the machine's processes and files."
+            if os.geteuid() == 0
+            else "Handlers run as you: they could read, change or delete your files and stop "
+            "your other processes, so run only code you trust."
+        )
+        return f"The lab runs handlers without namespaces or cgroups ({self.reason}). {protected}"
+
+    def close(self) -> None:
+        """Remove this lab's cgroup folders (every box must be killed first)."""
+        for parent in self._parents.values():
+            for name in _listdirs(parent):
+                _remove_cgroup(os.path.join(parent, name))
+            _remove_cgroup(parent)
+
+
+def detect_level() -> tuple[str, str]:
+    """The best level this machine allows (or the forced one), with why it is not higher."""
+    forced = os.environ.get(FORCE_VARIABLE, "").strip()
+    if forced and forced not in LEVELS:
+        raise ValueError(f"{FORCE_VARIABLE} is {forced!r}; it must be one of {', '.join(LEVELS)}.")
+    start = LEVELS.index(forced) if forced else 0
+    reason = f"{FORCE_VARIABLE} is set to {forced}" if forced else ""
+    if start <= 1:
+        problem = _probe_namespaces()
+        if problem is None:
+            if start == 0:
+                missing = _cgroups_missing()
+                if missing is None:
+                    return LEVELS[0], ""
+                return LEVELS[1], missing
+            return LEVELS[1], reason
+        return LEVELS[2], problem
+    return LEVELS[2], reason
+
+
+def _probe_namespaces() -> str | None:
+    """None when a child can make mount and PID namespaces here, else why not."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        code = 0
+        try:
+            _unshare_namespaces()
+            _libc().mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None)
+        except OSError as exc:
+            os.write(write, str(exc).encode()[:200])
+            code = 1
+        os._exit(code)
+    os.close(write)
+    message = os.read(read, 256).decode()
+    os.close(read)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) == 0:
+        return None
+    return f"Linux refused new mount and PID namespaces here: {message}"
+
+
+def _cgroups_missing() -> str | None:
+    """None when the pids, memory and freezer controllers are writable, else why not."""
+    for controller in CONTROLLERS:
+        folder = _controller_dir(controller)
+        if not folder:
+            return f"no {controller} cgroup controller is mounted"
+        if not os.access(folder, os.W_OK):
+            return f"the {controller} cgroup at {folder} is not writable for this user"
+    return None
+
+
+def _controller_dir(controller: str) -> str:
+    """This process's own cgroup folder for `controller` (v1 hierarchy, or v2 unified)."""
+    v1 = os.path.join(CGROUP_ROOT, controller)
+    with open("/proc/self/cgroup") as lines:
+        entries = [line.rstrip("\n").split(":", 2) for line in lines]
+    for _id, names, path in entries:
+        if controller in names.split(",") and os.path.isdir(v1):
+            return os.path.join(v1, path.lstrip("/"))
+    for _id, names, path in entries:
+        if names == "":
+            folder = os.path.join(CGROUP_ROOT, path.lstrip("/"))
+            with (
+                contextlib.suppress(OSError),
+                open(os.path.join(folder, "cgroup.subtree_control")) as control,
+            ):
+                enabled = control.read().split()
+                if controller in enabled or controller == "freezer":
+                    return folder
+    return ""
+
+
+def _is_v1(folder: str) -> bool:
+    return not os.path.exists(os.path.join(folder, "cgroup.events"))
+
+
+_FROZEN, _THAWED = "FROZEN", "THAWED"
+
+
+def _freeze_file(folder: str) -> str:
+    return "freezer.state" if _is_v1(folder) else "cgroup.freeze"
+
+
+def _write(folder: str, name: str, value: str) -> None:
+    if name == "cgroup.freeze":
+        value = "1" if value == _FROZEN else "0"
+    with contextlib.suppress(OSError), open(os.path.join(folder, name), "w") as file:
+        file.write(value)
+
+
+def _read_stat(folder: str, name: str = "memory.stat") -> dict[str, int]:
+    values: dict[str, int] = {}
+    with contextlib.suppress(OSError), open(os.path.join(folder, name)) as stat:
+        for line in stat:
+            key, _, value = line.partition(" ")
+            with contextlib.suppress(ValueError):
+                values[key] = int(value)
+    return values
+
+
+def _listdirs(folder: str) -> list[str]:
+    with contextlib.suppress(OSError):
+        return [e.name for e in os.scandir(folder) if e.is_dir()]
+    return []
+
+
+def _remove_cgroup(folder: str) -> None:
+    """Remove a cgroup folder, ending anything still in it first."""
+    for _ in range(200):
+        try:
+            os.rmdir(folder)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno != errno.EBUSY:
+                return
+        with contextlib.suppress(OSError), open(os.path.join(folder, "cgroup.procs")) as procs:
+            _signal_all([int(line) for line in procs if line.strip()], signal.SIGKILL)
+        if os.path.exists(os.path.join(folder, "freezer.state")):
+            _write(folder, "freezer.state", _THAWED)
+        time.sleep(0.005)
+
+
+def _remove_abandoned_cgroups() -> None:
+    """Remove the cgroups of labs whose process died without stop()."""
+    for controller in CONTROLLERS:
+        parent = _controller_dir(controller)
+        for name in _listdirs(parent) if parent else []:
+            owner = name[len(PREFIX) :].split("-", 1)[0] if name.startswith(PREFIX) else ""
+            if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+                folder = os.path.join(parent, name)
+                for child in _listdirs(folder):
+                    _remove_cgroup(os.path.join(folder, child))
+                _remove_cgroup(folder)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _signal_all(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signum)
+
+
+def _members_from_proc(root: int, uid: int | None, level: str) -> list[int]:
+    """The environment's processes found through /proc: its own user id where it has one,
+    else the same PID namespace as its runtime, else the runtime's descendants."""
+    if not root and uid is None:
+        return []
+    ns = None
+    if uid is None and level != LEVELS[2]:
+        with contextlib.suppress(OSError):
+            ns = os.readlink(f"/proc/{root}/ns/pid")
+    parents: dict[int, int] = {}
+    found: list[int] = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            if uid is not None:
+                if entry.stat().st_uid == uid:
+                    found.append(pid)
+                continue
+            if ns is not None:
+                if os.readlink(f"/proc/{pid}/ns/pid") == ns:
+                    found.append(pid)
+                continue
+            with open(f"/proc/{pid}/stat") as stat:
+                parents[pid] = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    if uid is not None or ns is not None:
+        return found
+    tree, changed = {root} if _alive(root) else set(), True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                changed = True
+    return sorted(tree)
+
+
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _private_mb(pid: int) -> float:
+    """Memory only this process uses (its private pages), in MB."""
+    total = 0
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def end_all(specs: list[dict]) -> None:
+    """End every process of these boxes and remove their cgroups (the template does this when
+    its lab died without stop(), so frozen environments and daemons do not outlive it)."""
+    uids = {spec["uid"] for spec in specs if spec.get("uid") is not None}
+    for spec in specs:
+        for controller in sorted(spec["cgroups"], key=lambda name: name != "freezer"):
+            _remove_cgroup(spec["cgroups"][controller])  # thawed first: frozen tasks cannot die
+    for _ in range(3):
+        pids = [pid for uid in uids for pid in _members_from_proc(0, uid, LEVELS[2])]
+        _signal_all(pids, signal.SIGKILL)
+    for spec in specs[:1]:
+        for folder in spec["cgroups"].values():
+            _remove_cgroup(os.path.dirname(folder))
+
+
+# -- the worker side: runs inside the environment's own processes -------------------------
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"{what}: {os.strerror(code)}")
+
+
+def _unshare_namespaces() -> None:
+    """New mount and PID namespaces (inside a user namespace when not root)."""
+    libc = _libc()
+    if os.geteuid() == 0:
+        _check(libc.unshare(_CLONE_NEWNS | _CLONE_NEWPID), "unshare")
+        return
+    uid, gid = os.getuid(), os.getgid()
+    _check(libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNS | _CLONE_NEWPID), "unshare")
+    for name, line in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1")):
+        with open(f"/proc/self/{name}", "w") as file:
+            file.write(line)
+    with open("/proc/self/gid_map", "w") as file:
+        file.write(f"{gid} {gid} 1")
+
+
+def join_cgroups(cgroups: dict[str, str]) -> None:
+    """Move this process (and so everything it starts) into the environment's cgroups."""
+    for folder in cgroups.values():
+        with open(os.path.join(folder, "cgroup.procs"), "w") as procs:
+            procs.write(str(os.getpid()))
+
+
+def enter_outside(spec: dict, tmp_mb: int, tmp_dir: str, private_tmp_ok: bool) -> tuple[bool, str]:
+    """In the environment's first process: cgroups, namespaces, the read-only view, /tmp.
+
+    Returns (namespaces made, tmp mode "tmpfs" or "rlimit"). The process must then fork: the
+    child is the first process of the new PID namespace and runs the handler.
+    """
+    join_cgroups(spec["cgroups"])
+    if spec["level"] == LEVELS[2]:
+        return False, "rlimit"
+    _unshare_namespaces()
+    libc = _libc()
+    _check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate")
+    _read_only_everywhere(libc)
+    if tmp_mb and private_tmp_ok:
+        options = f"size={tmp_mb}m,mode=1777".encode()
+        if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0:
+            return True, "tmpfs"
+    # /tmp stays the lab's folder for this environment: writable again through a bind mount.
+    folder = tmp_dir.encode()
+    _check(libc.mount(folder, folder, None, _MS_BIND, None), "bind /tmp")
+    _check(libc.mount(None, folder, None, _MS_REMOUNT | _MS_BIND, None), "remount /tmp")
+    return True, "rlimit"
+
+
+def _read_only_everywhere(libc: ctypes.CDLL) -> None:
+    """Remount every mount of this namespace read-only, keeping each one's other flags."""
+    with open("/proc/self/mountinfo") as info:
+        mounts = [line.split() for line in info]
+    for fields in sorted(mounts, key=lambda f: f[4].count("/")):
+        point, options = fields[4], fields[5].split(",")
+        if point.startswith("/proc") or "ro" in options:
+            continue
+        flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY
+        for option in options:
+            flags |= _MOUNT_FLAGS.get(option, 0)
+        result = libc.mount(None, point.encode(), None, flags, None)
+        if point == "/":
+            _check(result, "remount / read-only")
+
+
+def enter_inside(spec: dict, namespaces: bool) -> None:
+    """In the handler's runtime process: its own session, /proc, user id and limits."""
+    os.setsid()  # its own process group: killpg(0) reaches nothing outside the environment
+    libc = _libc()
+    if namespaces:
+        libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
+    else:
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)  # orphans stay in the environment's tree
+    uid = spec.get("uid")
+    if uid is not None:
+        libc.prctl(_PR_SET_KEEPCAPS, 1)
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        _keep_reading(libc)
+    if "pids" not in spec["cgroups"]:
+        cap = process_cap()
+        resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
+    # After the user id change, which clears it: end with the parent, never orphaned.
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def _keep_reading(libc: ctypes.CDLL) -> None:
+    """Keep only the right to read any file (CAP_DAC_READ_SEARCH), for this process and what
+    it runs: the interpreter may live in a folder only root can open (a pyenv under /root).
+    Writing outside /tmp and signalling other users' processes stay denied."""
+    bit = 1 << _CAP_DAC_READ_SEARCH
+    data = (_CapData * 2)(_CapData(bit, bit, bit), _CapData(0, 0, 0))
+    header = _CapHeader(_CAPABILITY_VERSION_3, 0)
+    _check(libc.capset(ctypes.byref(header), data), "capset")
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_RAISE, _CAP_DAC_READ_SEARCH, 0, 0)

@@ -1,0 +1,93 @@
+"""The handler zoo: hostile and faulty handlers run through plain boto3 against the lab.
+
+Hostile handlers only ever aim at scratch copies (`learner_files`), never at the checkout or
+$HOME, and every attack is bounded even if the sandbox fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ZOO = Path(__file__).parent / "zoo" / "hostile.py"
+ROOT = Path(__file__).resolve().parents[2]
+NO_RETRY = Config(retries={"total_max_attempts": 1}, read_timeout=60)
+
+
+@pytest.fixture
+def lam(lab):
+    return boto3.client("lambda", config=NO_RETRY)
+
+
+@pytest.fixture
+def zoo(lab):
+    """zoo("name", "fork_many", timeout_s=5): deploy one handler of zoo/hostile.py."""
+
+    def _deploy(name: str, function: str, **settings):
+        return lab.deploy(name, ZOO, handler=f"hostile.{function}", **settings)
+
+    return _deploy
+
+
+def invoke(lam, name: str, payload: dict | None = None) -> tuple[dict, object]:
+    """Invoke `name` synchronously; return the response and its decoded payload."""
+    response = lam.invoke(FunctionName=name, Payload=json.dumps(payload or {}))
+    return response, json.loads(response["Payload"].read() or b"null")
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under `folder`, by relative path."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def learner_files(tmp_path):
+    """A scratch copy of learner files (a notebook, the course package) that handlers attack.
+
+    Handlers in a mount namespace have their own /tmp, so the copy lives where they can see
+    it: in a scratch folder under /var/tmp, removed afterwards, or under tmp_path otherwise.
+    """
+    base = Path(tempfile.mkdtemp(prefix="lambda-zoo-", dir="/var/tmp"))
+    folder = base / "learner"
+    shutil.copytree(ROOT / "notebooks", folder / "notebooks")
+    shutil.copytree(
+        ROOT / "course", folder / "course", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (folder / "notebooks").chmod(0o777)  # writable by anyone: only the sandbox protects it
+    yield folder
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def run_own_lab(script: str, env: dict[str, str] | None = None, timeout: float = 120) -> dict:
+    """Run `script` in a fresh Python process with its own lab; return the JSON it prints last.
+
+    For what the session's shared lab cannot show: stop(), a forced isolation level, a lab
+    started from a thread.
+    """
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    return {"result": json.loads(lines[-1]), "printed": lines[:-1]}
