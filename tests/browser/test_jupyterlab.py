@@ -41,7 +41,7 @@ LAUNCH_ARGS = [
     "--disable-quic",
 ]
 LESSONS = ("00_start_here.ipynb", "03_pricing.ipynb")
-STEP_MS = 60_000  # the longest any one step may take (a whole Run All included)
+STEP_MS = 120_000  # the longest any one step may take (a whole Run All on a loaded machine)
 VISIBLE_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 # The status bar names the current notebook's kernel and its state, once it is connected.
 KERNEL_IDLE = re.compile(r"^(?!No Kernel).+ \| Idle$")
