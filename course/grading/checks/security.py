@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 
 import course.lab
 from course.grading import hints
-from course.grading.checks import answered, answered_with_handler, report
+from course.grading.checks import answered, handler_code, report
 from course.lab.iam.policy import Request, evaluate
 from course.lab.iam.principals import function_policy
 from course.lessons import security
@@ -402,7 +402,8 @@ def check_q5(q5_source: object, q5_env: object, q5_policy: object) -> None:
         "your handler deployed with your environment and policy, invoked, then its role probed "
         "on the other secret and other Secrets Manager actions"
     )
-    if not answered_with_handler("Q5", q5_source, "q5_source"):
+    code = handler_code("Q5", q5_source, "q5_source")
+    if code is None:
         return
     if not answered("Q5", q5_env, "q5_env") or not isinstance(q5_env, dict):
         report("Q5", False, checked, "`q5_env` should be a dict of environment variables.")
@@ -419,7 +420,7 @@ def check_q5(q5_source: object, q5_env: object, q5_policy: object) -> None:
     if not _put_policy("Q5", role, q5_policy, "q5_policy", checked):
         return
     role_arn = course.lab.start().execution_role(role)
-    _deploy(Q5_FUNCTION, str(q5_source), role_arn, env={k: str(v) for k, v in q5_env.items()})
+    _deploy(Q5_FUNCTION, code, role_arn, env={k: str(v) for k, v in q5_env.items()})
     ok, result = _invoke(Q5_FUNCTION)
     if not ok or result != {"user": Q5_CREDENTIALS["username"]}:
         hint = f"the handler failed with {result}." if not ok else "return {'user': <username>}."
