@@ -1,7 +1,8 @@
 """A real browser: `lambda-course lab` served to Debian's Chromium, driven by Playwright.
 
 Lessons 00 and 03 run with Run All in a scratch copy of notebooks/ (the checkout is never
-written), and the memory-vs-cost explorer's slider is moved with the keyboard. Without
+written), the memory-vs-cost explorer's slider is moved with the keyboard, and a `%%handler`
+cell deploys a function that the next cell invokes. Without
 /usr/bin/chromium or the playwright package the test skips, except in CI (CI=true), where it
 fails: CI must run it (.ci/run installs chromium, requirements-dev.txt pins playwright).
 """
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
 from course import cli
@@ -41,6 +43,15 @@ LAUNCH_ARGS = [
     "--disable-quic",
 ]
 LESSONS = ("00_start_here.ipynb", "03_pricing.ipynb")
+HANDLER_NOTEBOOK = "handler_cell.ipynb"  # a %%handler cell, written into the scratch copy
+HANDLER_CELLS = (
+    "%load_ext course.lessons.handler_magic",
+    "%%handler browser-hello --memory 256\n"
+    'def handler(event, context):\n    return "hi " + event["name"]',
+    'import boto3\nresponse = boto3.client("lambda").invoke(\n'
+    '    FunctionName="browser-hello", Payload=b\'{"name": "chromium"}\'\n)\n'
+    'print(response["Payload"].read().decode())',
+)
 STEP_MS = 120_000  # the longest any one step may take (a whole Run All on a loaded machine)
 VISIBLE_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 # The status bar names the current notebook's kernel and its state, once it is connected.
@@ -89,6 +100,11 @@ def scratch_course(tmp_path: Path) -> Path:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         notebooks.write(nb, path)
+    handler_nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in HANDLER_CELLS],
+        metadata={"kernelspec": notebooks.KERNELSPEC},
+    )
+    notebooks.write(handler_nb, root / "notebooks" / HANDLER_NOTEBOOK)
     return root
 
 
@@ -254,6 +270,14 @@ def test_lessons_run_in_jupyterlab_and_the_explorer_follows_its_slider(served, t
             top = move_memory_slider(page, "End", one_up, ("memory", "bill", "figure"))
             assert top["memory"] == str(fact_value("memory.max_mb"))
             assert f"{fact_value('memory.max_mb'):,} MB" in top["bill"]
+            run_all(page, served, HANDLER_NOTEBOOK)
+            deployed, invoked = (
+                "".join(o.get("text", "") for o in cell.outputs)
+                for cell in code_cells(served["root"] / "notebooks" / HANDLER_NOTEBOOK)[1:]
+            )
+            assert "FunctionArn: arn:aws:lambda:" in deployed and "State: Active" in deployed
+            assert "Memory: 256 MB" in deployed
+            assert invoked.strip() == '"hi chromium"'
         except BaseException:
             shots.mkdir(exist_ok=True)
             page.screenshot(path=str(shots / "failure.png"), full_page=True)
