@@ -108,7 +108,7 @@ LESSONS: tuple[Lesson, ...] = (
         "notebooks/06_configuration_and_limits.ipynb",
         (
             "Measure what memory buys; set timeout, /tmp and environment variables.",
-            "Roll out a version through a weighted alias; use reserved and provisioned concurrency.",
+            "Roll out a version with a weighted alias; use reserved and provisioned concurrency.",
             "Share code with layers; read JSON logs and X-Ray traces; deploy for Lambda@Edge.",
             "Hit each limit on purpose and read the error.",
         ),

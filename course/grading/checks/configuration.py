@@ -196,9 +196,7 @@ def check_q3(layer_arn: object) -> None:
     response = _lambda().invoke(FunctionName="check-q3-layer")
     payload = json.loads(response["Payload"].read() or b"null")
     if response.get("FunctionError"):
-        hint = (
-            f"{payload.get('errorType')}: Python modules go under python/ in the layer's zip."
-        )
+        hint = f"{payload.get('errorType')}: Python modules go under python/ in the layer's zip."
         return report("Q3", False, checked, hint)
     namespace: dict[str, Any] = {}
     exec(Q3_SOURCE, namespace)  # noqa: S102 - the exercise's own module text
@@ -236,9 +234,9 @@ def check_q4(config: object, wait_s: float = 30) -> None:
     if status != "READY":
         return report("Q4", False, checked, f"the config is {status}, not READY.")
     lab = course.lab.start()
-    request_id = client.invoke(FunctionName=Q4_FUNCTION, Qualifier=Q4_ALIAS)[
-        "ResponseMetadata"
-    ]["RequestId"]
+    request_id = client.invoke(FunctionName=Q4_FUNCTION, Qualifier=Q4_ALIAS)["ResponseMetadata"][
+        "RequestId"
+    ]
     run = next(i for i in reversed(lab.invocations) if i.request_id == request_id)
     report("Q4", not run.cold, checked, "the call still started cold.")
 
