@@ -21,9 +21,8 @@ def lam():
 
 def _measurements(warm_ms):
     """Real Measurement objects, with durations chosen by the test (the check does the maths)."""
-    return [
-        Measurement(size, (ms,), (1.0,), (ms, ms)) for size, ms in zip(checks.Q1_SIZES, warm_ms)
-    ]
+    pairs = zip(checks.Q1_SIZES, warm_ms, strict=True)
+    return [Measurement(size, (ms,), (1.0,), (ms, ms)) for size, ms in pairs]
 
 
 @pytest.mark.parametrize(
