@@ -114,14 +114,7 @@ def trace_spans(trace: str) -> list[Span]:
 
 def slowest_call(spans: list[Span]) -> Span:
     """The slowest AWS SDK call in a Lambda trace: a subsegment of Invocation."""
-    calls, inside = [], False
-    for span in spans:
-        if span.name == "Invocation":
-            inside, depth = True, span.depth
-        elif inside and span.depth > depth:
-            calls.append(span)
-        elif inside:
-            inside = False
+    calls = sdk_calls(spans)
     if not calls:
         raise LookupError("The trace has no SDK calls under Invocation.")
     return max(calls, key=lambda span: span.duration_ms)
@@ -140,3 +133,50 @@ def plot_trace(spans: list[Span], axes: Any) -> None:
     axes.set_yticks(list(rows), labels)
     axes.invert_yaxis()
     axes.set(xlabel="ms from the start of the trace")
+
+
+def sdk_calls(spans: list[Span]) -> list[Span]:
+    """The AWS SDK calls in a Lambda trace: the subsegments of Invocation, in start order."""
+    calls: list[Span] = []
+    depth = None
+    for span in spans:
+        if span.name == "Invocation":
+            depth = span.depth
+        elif depth is not None and span.depth > depth:
+            calls.append(span)
+        else:
+            depth = None
+    return calls
+
+
+def service_map(spans: list[Span]) -> list[tuple[str, str]]:
+    """The edges of a trace's service map: client, Lambda, the function, then each service the
+    function called (once each), as X-Ray's console draws it for one trace."""
+    roots = [span.name for span in spans if span.depth == 0]
+    chain = ["client", *roots]
+    edges = list(zip(chain, chain[1:], strict=False))
+    for name in dict.fromkeys(call.name for call in sdk_calls(spans)):
+        edges.append((chain[-1], name))
+    return edges
+
+
+def plot_service_map(edges: list[tuple[str, str]], axes: Any) -> None:
+    """Draw service-map `edges` left to right (one column per hop) on matplotlib `axes`."""
+    column: dict[str, int] = {}
+    for source, target in edges:
+        column.setdefault(source, 0)
+        column[target] = column[source] + 1
+    rows: dict[int, list[str]] = {}
+    for node, x in column.items():
+        rows.setdefault(x, []).append(node)
+    place = {n: (x, -i + (len(ns) - 1) / 2) for x, ns in rows.items() for i, n in enumerate(ns)}
+    for source, target in edges:
+        axes.annotate(
+            "", place[target], place[source], arrowprops={"arrowstyle": "->", "color": "grey"}
+        )
+    for node, (x, y) in place.items():
+        axes.text(x, y, node, ha="center", va="center", bbox={"boxstyle": "round", "fc": "w"})
+    axes.set_xlim(-0.6, max(column.values()) + 0.6)
+    half = max(len(nodes) for nodes in rows.values()) / 2
+    axes.set_ylim(-half - 0.5, half + 0.5)
+    axes.axis("off")

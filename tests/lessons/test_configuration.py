@@ -102,3 +102,44 @@ def test_plot_trace_draws_one_bar_per_span():
     assert len(axes.patches) == 2
     assert [t.get_text() for t in axes.get_yticklabels()] == ["AWS::Lambda", "  Invocation"]
     plt.close(figure)
+
+
+def _lambda_spans():
+    return [
+        helpers.Span("AWS::Lambda", 0, 1, 0),
+        helpers.Span("AWS::Lambda::Function", 0.1, 0.9, 0),
+        helpers.Span("Invocation", 0.1, 0.8, 1),
+        helpers.Span("S3", 0.1, 0.2, 2),
+        helpers.Span("SQS", 0.2, 0.6, 2),
+        helpers.Span("S3", 0.6, 0.7, 2),
+        helpers.Span("Overhead", 0.8, 0.9, 1),
+    ]
+
+
+def test_sdk_calls_are_the_subsegments_of_invocation_only():
+    spans = _lambda_spans()
+    assert [c.name for c in helpers.sdk_calls(spans)] == ["S3", "SQS", "S3"]
+    assert helpers.slowest_call(spans).name == "SQS"
+
+
+def test_service_map_chains_the_segments_and_names_each_service_once():
+    assert helpers.service_map(_lambda_spans()) == [
+        ("client", "AWS::Lambda"),
+        ("AWS::Lambda", "AWS::Lambda::Function"),
+        ("AWS::Lambda::Function", "S3"),
+        ("AWS::Lambda::Function", "SQS"),
+    ]
+
+
+def test_plot_service_map_draws_each_node_once():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots()
+    helpers.plot_service_map(helpers.service_map(_lambda_spans()), axes)
+    assert sorted(t.get_text() for t in axes.texts if t.get_text()) == sorted(
+        ["client", "AWS::Lambda", "AWS::Lambda::Function", "S3", "SQS"]
+    )
+    plt.close(figure)
