@@ -67,7 +67,13 @@ def test_wait_until_ready_sees_the_config_become_ready(lab, lam):
 
 
 def test_trace_spans_and_slowest_call_read_a_real_trace(lab, lam):
-    lab.deploy("spans", TRACED, timeout_s=30, TracingConfig={"Mode": "Active"})
+    allow = {
+        "Effect": "Allow",
+        "Action": ["s3:ListAllMyBuckets", "sqs:ListQueues"],
+        "Resource": "*",
+    }
+    role = lab.execution_role("spans-role", {"Version": "2012-10-17", "Statement": [allow]})
+    lab.deploy("spans", TRACED, timeout_s=30, role=role, TracingConfig={"Mode": "Active"})
     header = json.loads(lam.invoke(FunctionName="spans")["Payload"].read())
     spans = helpers.trace_spans(helpers.trace_id(header))
     assert spans[0].name == "AWS::Lambda" and spans[0].depth == 0

@@ -82,6 +82,11 @@ def handler(event, context):
     ddb.list_tables()
     return os.environ["_X_AMZN_TRACE_ID"]
 """
+Q5_CALLS = ("s3:ListAllMyBuckets", "dynamodb:ListTables", "sqs:GetQueueUrl")
+Q5_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": list(Q5_CALLS), "Resource": "*"}],
+}
 Q6_SOURCE = f"""
 import time
 
@@ -245,7 +250,8 @@ def check_q4(config: object, wait_s: float = 30) -> None:
 # -- Q5 --------------------------------------------------------------------------------------
 def deploy_q5_function() -> str:
     """Q5 set-up: deploy the traced orders function; return its name."""
-    _fresh(Q5_FUNCTION, Q5_SOURCE, timeout_s=30, TracingConfig={"Mode": "Active"})
+    role = course.lab.start().execution_role(f"{Q5_FUNCTION}-role", Q5_POLICY)
+    _fresh(Q5_FUNCTION, Q5_SOURCE, timeout_s=30, role=role, TracingConfig={"Mode": "Active"})
     return Q5_FUNCTION
 
 
