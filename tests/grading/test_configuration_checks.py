@@ -153,3 +153,19 @@ def test_q7_errors_name_todays_limits(verdict):
     assert "keys" in verdict(checks.check_q7, {"MemorySize": 1})
     line = verdict(checks.check_q7, expected)
     assert line.startswith("Q7 correct: ") and str(expected["Timeout"]) not in line
+
+
+def test_q8_json_logs_at_warn(verdict, lam):
+    assert verdict(checks.check_q8, ...).startswith("Q8 not yet: ")
+    checks.deploy_q8_function()
+    assert "LogFormat" in verdict(checks.check_q8, {})  # still plain text
+    name = checks.Q8_FUNCTION
+    at_info = lam.update_function_configuration(
+        FunctionName=name, LoggingConfig={"LogFormat": "JSON"}
+    )
+    assert "level" in verdict(checks.check_q8, at_info)
+    right = lam.update_function_configuration(
+        FunctionName=name, LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "WARN"}
+    )
+    line = verdict(checks.check_q8, right)
+    assert line.startswith("Q8 correct: ") and "ApplicationLogLevel" not in line

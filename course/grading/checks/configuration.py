@@ -8,6 +8,7 @@ prints one verdict line and never the answer.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import math
@@ -328,3 +329,45 @@ def check_q7(largest: object) -> None:
     right = sum(largest[s] == expected[s] for s in Q7_SETTINGS)
     hint = f"{right} of {len(Q7_SETTINGS)} are right; each error message names the limit."
     report("Q7", right == len(Q7_SETTINGS), checked, hint)
+
+
+# -- Q8 --------------------------------------------------------------------------------------
+Q8_FUNCTION = "q8-orders"
+Q8_SOURCE = """
+import logging
+logger = logging.getLogger()
+
+def handler(event, context):
+    logger.debug("order payload parsed")
+    logger.info("order accepted")
+    logger.warning("stock is low")
+    logger.error("payment declined")
+    return "ok"
+"""
+Q8_KEPT = ("WARN", "ERROR")
+
+
+def deploy_q8_function() -> str:
+    """Q8 set-up: deploy the orders function (plain text logs, AWS's default); return its name."""
+    _fresh(Q8_FUNCTION, Q8_SOURCE)
+    return Q8_FUNCTION
+
+
+def check_q8(config: object) -> None:
+    """Invoke the Q8 function; its handler's log records must be JSON, WARN and above only."""
+    checked = f"{Q8_FUNCTION}'s handler logs are JSON and only {' and '.join(Q8_KEPT)}"
+    if not answered("Q8", config, "config"):
+        return
+    response = _lambda().invoke(FunctionName=Q8_FUNCTION, LogType="Tail")
+    lines = base64.b64decode(response.get("LogResult", "")).decode().splitlines()
+    records = []
+    for line in lines:
+        with contextlib.suppress(ValueError):
+            record = json.loads(line)
+            if isinstance(record, dict) and "level" in record:
+                records.append(record)
+    if not records:
+        hint = "no JSON records from the handler: set LoggingConfig's LogFormat."
+        return report("Q8", False, checked, hint)
+    levels = {record["level"] for record in records}
+    report("Q8", levels == set(Q8_KEPT), checked, "set the level for the application's logs.")
