@@ -23,8 +23,10 @@ from botocore.exceptions import ClientError
 
 import course.lab
 from course.facts import fact
+from course.grading import hints
 from course.grading.checks import answered, report
 
+hint = hints.for_lesson("06")
 NO_RETRY = Config(retries={"total_max_attempts": 1}, read_timeout=60)
 
 # The exercises' own scenario values (not AWS facts).
