@@ -162,7 +162,9 @@ def _allocate(fn: Any, config: Config) -> None:
             env = runtime._create(fn, key, TYPE)
             env.busy = True
             runtime._environments.append(env)
-        ready = runtime._wait_ready(env, _Call(fn, "provisioning", TYPE, time.time(), "{}"))
+        # The current generation: a call of an older one (before a reset()) is ended at once.
+        call = _Call(fn, "provisioning", TYPE, time.time(), "{}", generation=runtime._generation)
+        ready = runtime._wait_ready(env, call)
         with runtime._lock:
             env.busy = False
         if ready is None:

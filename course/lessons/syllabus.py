@@ -105,13 +105,15 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "06",
         "Configuration and limits",
-        "notebooks/06_configuration_limits.ipynb",
+        "notebooks/06_configuration_and_limits.ipynb",
         (
-            "Set memory, timeout and environment variables.",
-            "Hit a limit on purpose and read the error.",
+            "Measure what memory buys; set timeout, /tmp and environment variables.",
+            "Roll out a version with a weighted alias; use reserved and provisioned concurrency.",
+            "Share code with layers; read JSON logs and X-Ray traces; deploy for Lambda@Edge.",
+            "Hit each limit on purpose and read the error.",
         ),
-        45,
-        PLANNED,
+        75,
+        AVAILABLE,
     ),
 )
 

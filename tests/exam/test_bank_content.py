@@ -25,7 +25,7 @@ KINDS = {"single", "multiple", "numeric"}
 PLACEHOLDER = re.compile(r"\{(fact|value|was|param|calc):([^{}]*)\}")
 TEXT_FIELDS = ("prompt", "explanation")
 # Lessons not written yet that a question may point to (lesson map, course/lessons).
-PLANNED_NOTEBOOKS = {"notebooks/06_configuration_limits.ipynb"}
+PLANNED_NOTEBOOKS: set[str] = set()
 HISTORY_WORDS = re.compile(
     r"\b(used to|until|before|earlier|older|formerly|history|historic\w*|was|were|"
     r"superseded|stale|outdated|old)\b",

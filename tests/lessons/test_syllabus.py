@@ -15,7 +15,7 @@ EXPECTED = [
     ("03", "Pricing", "available"),
     ("04", "Integrations and triggers", "available"),
     ("05", "Security", "available"),
-    ("06", "Configuration and limits", "planned"),
+    ("06", "Configuration and limits", "available"),
 ]
 
 
@@ -35,10 +35,16 @@ def test_readme_shows_the_lesson_map_from_lessons_py():
     assert lessons.markdown_table() in readme
 
 
-def test_planned_lessons_are_marked_plainly_and_not_linked():
-    table = lessons.markdown_table(from_dir="notebooks")
-    assert "| 06 | Configuration and limits | 45 min | planned (not written yet) |" in table
-    assert "| 05 | [Security](05_security.ipynb) |" in table
+def test_planned_lessons_are_marked_plainly_and_not_linked(monkeypatch):
+    from course.lessons import syllabus
+
+    planned = syllabus.Lesson(
+        "07", "Next steps", "notebooks/07_next.ipynb", ("Go further.",), 30, syllabus.PLANNED
+    )
+    monkeypatch.setattr(syllabus, "LESSONS", (*syllabus.LESSONS, planned))
+    table = syllabus.markdown_table(from_dir="notebooks")
+    assert "| 07 | Next steps | 30 min | planned (not written yet) |" in table
+    assert "| 06 | [Configuration and limits](06_configuration_and_limits.ipynb) |" in table
     assert "| 03 | [Pricing](03_pricing.ipynb) |" in table
 
 
