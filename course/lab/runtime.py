@@ -262,7 +262,10 @@ class Runtime:
         self.invocations: list[Invocation] = []
         parent = _lab_dir()
         _remove_abandoned_labs(parent)
-        self._root = tempfile.mkdtemp(prefix=f"{LAB_PREFIX}{os.getpid()}-", dir=parent)
+        try:
+            self._root = tempfile.mkdtemp(prefix=f"{LAB_PREFIX}{os.getpid()}-", dir=parent)
+        except PermissionError:  # os.access said yes, a security module (Landlock) says no
+            self._root = tempfile.mkdtemp(prefix=f"{LAB_PREFIX}{os.getpid()}-")
         os.chmod(self._root, 0o711)  # handlers under their own user id must reach their code
         self.sandbox = Sandbox(os.path.basename(self._root))
         self._base_env = base_env

@@ -36,6 +36,7 @@ import errno
 import os
 import resource
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -190,10 +191,16 @@ class Sandbox:
         self._next_uid = UID_BASE + (os.getpid() * 97) % UID_SPAN
         if self.level == LEVELS[0]:
             _remove_abandoned_cgroups()
-            for controller in CONTROLLERS:
-                parent = os.path.join(_controller_dir(controller), owner)
-                os.makedirs(parent, exist_ok=True)
-                self._parents[controller] = parent
+            try:
+                for controller in CONTROLLERS:
+                    parent = os.path.join(_controller_dir(controller), owner)
+                    os.makedirs(parent, exist_ok=True)
+                    self._parents[controller] = parent
+            except OSError as exc:  # refused after all: run without cgroups, and say why
+                self.close()
+                self._parents = {}
+                self.level = LEVELS[1]
+                self.reason = f"the {controller} cgroup refused a new group ({exc.strerror})"
 
     def box(self, env_id: str, memory_mb: int, tmp_mb: int) -> Box:
         """A new sandbox for one environment: its cgroups made, its limits set."""
@@ -272,8 +279,10 @@ def _probe_namespaces() -> str | None:
         os.close(read)
         code = 0
         try:
-            _unshare_namespaces()
-            _libc().mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None)
+            _unshare_namespaces()  # then what enter_outside does: a private, read-only view
+            libc = _libc()
+            _check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make-rprivate")
+            _check(libc.mount(None, b"/", None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY, None), "ro")
         except OSError as exc:
             os.write(write, str(exc).encode()[:200])
             code = 1
@@ -295,6 +304,13 @@ def _cgroups_missing() -> str | None:
             return f"no {controller} cgroup controller is mounted"
         if not os.access(folder, os.W_OK):
             return f"the {controller} cgroup at {folder} is not writable for this user"
+        # os.access can say yes where a security module (Landlock, AppArmor) still says no.
+        probe = os.path.join(folder, f"lambda-lab-probe-{os.getpid()}-{threading.get_ident()}")
+        try:
+            os.mkdir(probe)
+        except OSError as exc:
+            return f"the {controller} cgroup at {folder} refused a new group ({exc.strerror})"
+        _remove_cgroup(probe)
     return None
 
 

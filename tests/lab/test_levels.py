@@ -6,7 +6,10 @@ Each level runs in its own lab (a fresh process), since the session's lab has th
 from __future__ import annotations
 
 import errno
+import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -77,3 +80,44 @@ def test_without_root_the_sentence_says_files_are_not_protected(monkeypatch):
     sentence = sandbox.degraded_sentence()
     assert sentence.count(". ") <= 2 and "could read, change or delete your files" in sentence
     assert FORCE_VARIABLE in sentence  # why: the level was forced
+
+
+CONFINED = """
+import json, os, sys, sysconfig
+from course.grading import sandbox
+readable = [*sys.path, sys.prefix, sys.base_prefix, *sandbox.SYSTEM_READABLE]
+abi = sandbox.restrict([os.getcwd()], [p for p in readable if p])
+import boto3
+import course.lab
+lab = course.lab.start()
+lab.deploy("uid", "import os\\ndef handler(event, context):\\n    return os.getuid()\\n")
+payload = boto3.client("lambda").invoke(FunctionName="uid")["Payload"].read()
+print(json.dumps({"abi": abi, "isolation": lab.isolation, "payload": json.loads(payload)}))
+lab.stop()
+"""
+
+
+def test_a_lab_inside_a_confined_kernel_steps_down_instead_of_failing(tmp_path):
+    """The class grader confines kernels with Landlock, which refuses new cgroups and mounts
+    even to root: the lab must notice (not trust os.access) and run handlers a level lower."""
+    from course.grading.sandbox import landlock_abi
+
+    if landlock_abi() < 1:
+        pytest.skip("this Linux kernel has no Landlock")
+    scratch = tmp_path / "confined"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "LAMBDA_COURSE_HOME": str(scratch)}
+    done = subprocess.run(
+        [sys.executable, "-c", CONFINED],
+        cwd=scratch,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["abi"] >= 1
+    assert result["isolation"] in ("namespaces", "rlimits")
+    assert isinstance(result["payload"], int)  # the handler really ran and answered
