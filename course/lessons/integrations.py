@@ -134,8 +134,8 @@ def allow(function: str, service: str, source_arn: str) -> dict:
     services invoke nothing without it. Returns the statement added (or already there).
     """
     client = boto3.client("lambda")
-    sid = f"{service.split('.')[0]}-{re.sub(r'[^A-Za-z0-9_.-]', '-', source_arn.split(':', 5)[-1])}"
-    sid = sid[:100]
+    resource = re.sub(r"[^A-Za-z0-9_.]+", "-", source_arn.split(":", 5)[-1]).strip("-")
+    sid = f"{service.split('.')[0]}-{resource}"[:100]
     with contextlib.suppress(client.exceptions.ResourceConflictException):  # already allowed
         client.add_permission(
             FunctionName=function,
