@@ -29,9 +29,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from course.facts import fact
-from course.lab import triggers
+from course.lab import environment_encryption, function_urls, triggers, vpc
 from course.lab.api_errors import lambda_error
 from course.lab.async_invocation import EventQueue, current_hop
+from course.lab.iam import denial_log
 from course.lab.invocation import Invocation
 from course.lab.runtime import IDLE_EXPIRY_S, ExecutionEnvironment, Runtime, TooManyRequests
 from course.lab.worker import HOP_HEADER
@@ -107,6 +108,10 @@ class Lab:
         # reset() clears: each has wait(timeout) -> bool, a work_done count and reset().
         self.background: list[Any] = []
         triggers.install(self)
+        environment_encryption.install(self)
+        function_urls.install(self)
+        vpc.install(self)
+        denial_log.install(self)
         self._reaper_wake = threading.Event()
         threading.Thread(target=self._reap_idle, name="idle-expiry", daemon=True).start()
 
@@ -269,6 +274,10 @@ class Lab:
         role_arn = role["Configuration"]["Role"]
         records = access_analyzer.matching(self.iam.records, function_name, role_arn)
         return access_analyzer.least_privilege_policy(records)
+
+    def function_url(self, function_name: str) -> str:
+        """The lab's http://127.0.0.1 address of the function's URL (create_function_url_config)."""
+        return function_urls.function_url(self, function_name, REGION)
 
     # -- the lab clock (EventBridge schedules) and API Gateway ---------------------------
     def clock_s(self) -> float:

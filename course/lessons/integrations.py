@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 import urllib.error
 import urllib.request
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import boto3
 
 from course.facts import fact
-from course.lab import ACCOUNT_ID
+from course.lab import ACCOUNT_ID, REGION
 
 # MODE=ok: succeed. MODE=fail: raise when any record mentions "boom".
 # MODE=partial: report the records that mention "bad" as batchItemFailures.
@@ -126,6 +127,33 @@ def allow_s3(function: str, bucket: str) -> None:
         )
 
 
+def allow(function: str, service: str, source_arn: str) -> dict:
+    """Let `service` (e.g. 'sns.amazonaws.com') invoke `function` for `source_arn` only (once).
+
+    This is the function's resource-based policy, as `lambda add_permission` writes it; AWS
+    services invoke nothing without it. Returns the statement added (or already there).
+    """
+    client = boto3.client("lambda")
+    resource = re.sub(r"[^A-Za-z0-9_.]+", "-", source_arn.split(":", 5)[-1]).strip("-")
+    sid = f"{service.split('.')[0]}-{resource}"[:100]
+    with contextlib.suppress(client.exceptions.ResourceConflictException):  # already allowed
+        client.add_permission(
+            FunctionName=function,
+            StatementId=sid,
+            Action="lambda:InvokeFunction",
+            Principal=service,
+            SourceArn=source_arn,
+            SourceAccount=ACCOUNT_ID,
+        )
+    policy = json.loads(client.get_policy(FunctionName=function)["Policy"])
+    return next(s for s in policy["Statement"] if s["Sid"] == sid)
+
+
+def log_group_arn(group: str) -> str:
+    """The ARN CloudWatch Logs presents as SourceArn for a log group: ...:log-group:NAME:*."""
+    return f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{group}:*"
+
+
 def key_filter(prefix: str | None = None, suffix: str | None = None) -> dict:
     """An S3 notification `Filter` for object keys (empty when neither is given)."""
     rules = [{"Name": n, "Value": v} for n, v in (("prefix", prefix), ("suffix", suffix)) if v]
@@ -228,6 +256,7 @@ def kinesis_data(event: dict) -> list[str]:
 def proxy_api(lab: Any, name: str, function_arn: str, path: str, method: str = "ANY") -> str:
     """A REST API with one Lambda proxy route (e.g. path 'items/{id}'), deployed to stage 'prod'.
 
+    The function gets the permission API Gateway needs to invoke it for this API's prod stage.
     Returns the stage's base URL on 127.0.0.1.
     """
     apigw = boto3.client("apigateway")
@@ -249,7 +278,13 @@ def proxy_api(lab: Any, name: str, function_arn: str, path: str, method: str = "
         "/invocations",
     )
     apigw.create_deployment(restApiId=api_id, stageName="prod")
+    allow(function_arn, "apigateway.amazonaws.com", f"{execute_api_arn(api_id)}/prod/*")
     return lab.api_url(api_id, "prod")
+
+
+def execute_api_arn(api_id: str) -> str:
+    """The ARN of a REST API as API Gateway presents it when it invokes a function."""
+    return f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}"
 
 
 def http(
@@ -267,9 +302,15 @@ def http(
 
 # -- Cognito ------------------------------------------------------------------------------
 def user_pool(name: str, **triggers: str) -> tuple[str, str]:
-    """A user pool with Lambda triggers (e.g. PreSignUp=arn) and an app client; (pool, client)."""
+    """A user pool with Lambda triggers (e.g. PreSignUp=arn) and an app client; (pool, client).
+
+    Each trigger function gets the permission Cognito needs to invoke it for this pool.
+    """
     idp = boto3.client("cognito-idp")
-    pool_id = idp.create_user_pool(PoolName=name, LambdaConfig=triggers)["UserPool"]["Id"]
+    pool = idp.create_user_pool(PoolName=name, LambdaConfig=triggers)["UserPool"]
+    pool_id = pool["Id"]
+    for function_arn in sorted(set(triggers.values())):
+        allow(function_arn, "cognito-idp.amazonaws.com", pool["Arn"])
     client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName=f"{name}-web")
     return pool_id, client["UserPoolClient"]["ClientId"]
 

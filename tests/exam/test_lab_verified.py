@@ -209,6 +209,17 @@ def bucket_for(bucket: str, *configs: dict) -> None:
     )
 
 
+def allow(function_arn: str, principal: str, source_arn: str) -> None:
+    """Let an AWS service invoke the function for one source, as AWS requires."""
+    boto3.client("lambda").add_permission(
+        FunctionName=function_arn,
+        StatementId=principal.split(".")[0],
+        Action="lambda:InvokeFunction",
+        Principal=principal,
+        SourceArn=source_arn,
+    )
+
+
 def on_created(function_arn: str, prefix: str = "", suffix: str = "") -> dict:
     rules = [{"Name": n, "Value": v} for n, v in (("prefix", prefix), ("suffix", suffix)) if v]
     config = {"LambdaFunctionArn": function_arn, "Events": ["s3:ObjectCreated:*"]}
@@ -764,6 +775,8 @@ def test_sns_delivers_asynchronously_and_filters(lab):
     topic = sns.create_topic(Name="orders")["TopicArn"]
     every = deploy(lab, "every-order", "record")["FunctionArn"]
     some = deploy(lab, "de-fr-orders", "record")["FunctionArn"]
+    allow(every, "sns.amazonaws.com", topic)
+    allow(some, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=every)
     policy = json.dumps({"country": ["DE", "FR"]})
     sns.subscribe(
@@ -875,7 +888,8 @@ def test_eventbridge_pattern_and_envelope(lab):
     q = question("integrations-021")
     pattern = json.loads(re.search(r"\{.*\}", q.prompt)[0])
     events = boto3.client("events")
-    events.put_rule(Name="orders", EventPattern=json.dumps(pattern))
+    rule = events.put_rule(Name="orders", EventPattern=json.dumps(pattern))["RuleArn"]
+    allow(arn, "events.amazonaws.com", rule)
     events.put_targets(Rule="orders", Targets=[{"Id": "fn", "Arn": arn}])
     source, detail_type = pattern["source"][0], pattern["detail-type"][0]
     sent = [
@@ -924,7 +938,8 @@ def test_eventbridge_target_retries_then_the_destination(lab, lam):
         FunctionName="choreo", DestinationConfig={"OnFailure": {"Destination": queue_arn}}
     )
     events = boto3.client("events")
-    events.put_rule(Name="malformed", EventPattern=json.dumps({"source": ["shop.orders"]}))
+    rule = events.put_rule(Name="malformed", EventPattern=json.dumps({"source": ["shop.orders"]}))
+    allow(arn, "events.amazonaws.com", rule["RuleArn"])
     events.put_targets(Rule="malformed", Targets=[{"Id": "fn", "Arn": arn}])
     events.put_events(Entries=[{"Source": "shop.orders", "DetailType": "Bad", "Detail": "{}"}])
     lab.wait()
@@ -946,16 +961,19 @@ def test_async_services_and_a_sync_cognito_trigger(lab):
     boto3.client("s3").put_object(Bucket="drops", Key="a.txt", Body=b"a")
     sns = boto3.client("sns")
     topic = sns.create_topic(Name="news")["TopicArn"]
+    allow(sns_fn, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=sns_fn)
     sns.publish(TopicArn=topic, Message="hello")
     events = boto3.client("events")
-    events.put_rule(Name="all", EventPattern=json.dumps({"source": ["shop"]}))
+    rule = events.put_rule(Name="all", EventPattern=json.dumps({"source": ["shop"]}))
+    allow(eb_fn, "events.amazonaws.com", rule["RuleArn"])
     events.put_targets(Rule="all", Targets=[{"Id": "fn", "Arn": eb_fn}])
     events.put_events(Entries=[{"Source": "shop", "DetailType": "Hi", "Detail": "{}"}])
     idp = boto3.client("cognito-idp")
 
     def sign_up(trigger: str, user: str) -> tuple[str | None, list]:
         pool = idp.create_user_pool(PoolName=user, LambdaConfig={"PreSignUp": trigger})
+        allow(trigger, "cognito-idp.amazonaws.com", pool["UserPool"]["Arn"])
         client = idp.create_user_pool_client(UserPoolId=pool["UserPool"]["Id"], ClientName="web")[
             "UserPoolClient"
         ]["ClientId"]
@@ -1058,6 +1076,7 @@ def test_a_logs_subscription_sends_gzipped_base64_json(lab):
     logs = boto3.client("logs")
     logs.create_log_group(logGroupName="/shop/app")
     logs.create_log_stream(logGroupName="/shop/app", logStreamName="web-1")
+    allow(arn, "logs.amazonaws.com", f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:/shop/app:*")
     logs.put_subscription_filter(
         logGroupName="/shop/app", filterName="errors", filterPattern="ERROR", destinationArn=arn
     )
@@ -1112,6 +1131,7 @@ def test_a_proxy_integration_needs_the_proxy_response_shape(lab):
         uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations",
     )
     apigw.create_deployment(restApiId=api_id, stageName="prod")
+    allow(arn, "apigateway.amazonaws.com", f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/*")
     base = lab.api_url(api_id, "prod") + "/orders"
     status, body = http_get(base)
     by_shape = {shape: http_get(f"{base}?shape={shape}")[0] for shape in ("plain", "text", "data")}

@@ -37,7 +37,7 @@ def test_index_covers_every_event_file_and_only_existing_files():
 
 
 def test_the_asked_for_sources_are_all_there():
-    assert len(sample_names()) == 16
+    assert len(sample_names()) == 17
     for name in ("s3-put", "apigateway-http-api-v2", "cognito-pre-token-generation", "hello-world"):
         assert name in sample_names()
 

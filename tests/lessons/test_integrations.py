@@ -47,6 +47,23 @@ def test_s3_needs_the_permission_then_filters_keys(lab):
     assert fn.take() == []  # taken once
 
 
+def test_allow_writes_the_statement_sns_needs_and_delivery_follows(lab):
+    fn = wire.recorder(lab, "t-news")
+    sns = boto3.client("sns")
+    topic = sns.create_topic(Name="t-news")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn.arn)
+    sns.publish(TopicArn=topic, Message="before")
+    lab.wait()
+    assert fn.take() == []
+    statement = wire.allow(fn.arn, "sns.amazonaws.com", topic)
+    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == topic
+    assert wire.allow(fn.arn, "sns.amazonaws.com", topic) == statement  # once only
+    sns.publish(TopicArn=topic, Message="after")
+    lab.wait()
+    assert [e["Records"][0]["Sns"]["Message"] for e in fn.take()] == ["after"]
+
+
 def test_recorders_sharing_a_bucket_keep_their_own_events(lab):
     first, second = wire.recorder(lab, "t-first"), wire.recorder(lab, "t-second")
     lam = boto3.client("lambda")

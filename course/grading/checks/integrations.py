@@ -224,9 +224,10 @@ def check_q3(pattern: object) -> None:
     target = wire.recorder(lab, "l04-q3-big-orders", bucket=SEEN)
     target.take()
     try:
-        events.put_rule(Name="l04-q3-big-orders", EventPattern=json.dumps(pattern))
+        rule = events.put_rule(Name="l04-q3-big-orders", EventPattern=json.dumps(pattern))
     except (TypeError, events.exceptions.ClientError) as error:
         return report("Q3", False, checked, f"EventBridge refused the pattern: {error}")
+    wire.allow(target.arn, "events.amazonaws.com", rule["RuleArn"])
     events.put_targets(Rule="l04-q3-big-orders", Targets=[{"Id": "fn", "Arn": target.arn}])
     entries = [
         {"Source": s, "DetailType": t, "Detail": json.dumps({"id": n, "total": total})}

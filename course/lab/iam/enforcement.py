@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -76,6 +77,9 @@ class Gate:
         self.records: deque[AccessRecord] = deque(maxlen=MAX_RECORDS)
         self._lock = threading.Lock()
         self._lookup = BackendLookup()
+        # Set by course.lab.vpc: seconds to hold a request the caller's network cannot send
+        # (a VPC function without a route to the service), or None when it can.
+        self.unreachable: Callable[[Principal, str, str], float | None] | None = None
 
     def reset(self) -> None:
         """Forget every recorded decision."""
@@ -142,6 +146,12 @@ class Gate:
             return app(start_response)
         service, operation, params = parsed
         principal = resolve(key)
+        check = self.unreachable
+        hold_s = check(principal, signing_name, region) if check and principal else None
+        if hold_s is not None:
+            time.sleep(hold_s)  # like a connection that never opens: the caller times out
+            start_response("504 Gateway Timeout", [("Content-Length", "0")])
+            return [b""]
         account = principal.account if principal else DEFAULT_ACCOUNT
         call = describe(service, operation, params, region, account, self._lookup)
         identity, username = _identity(principal, key, account)

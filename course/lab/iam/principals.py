@@ -77,6 +77,14 @@ def resolve(access_key_id: str) -> Principal | None:
     return None
 
 
+def execution_role_session(function_name: str, role_arn: str) -> Principal:
+    """The assumed-role session a function runs as (session named after the function)."""
+    account = role_arn.split(":")[4]
+    role_name = role_arn.split("/")[-1]
+    arn = f"arn:aws:sts::{account}:assumed-role/{role_name}/{function_name}"
+    return Principal("AssumedRole", arn, account, "", function_name, "", role_arn)
+
+
 def function_policy(account: str, region: str, function_arn: str) -> Policy | None:
     """The resource-based policy of a Lambda function (add_permission statements), if any."""
     from moto.awslambda.models import lambda_backends

@@ -11,6 +11,10 @@ and `isBase64Encoded` make the HTTP response, as on AWS:
 - unknown API or stage: 403 `{"message":"Forbidden"}`;
 - the function fails, or returns something that is not a proxy response: 502
   `{"message": "Internal server error"}`;
+- the function's resource-based policy does not allow `apigateway.amazonaws.com` for the
+  method's ARN (`arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH`, set with
+  `lambda add_permission` and SourceArn): 500 `{"message": "Internal server error"}`, and the
+  function does not run (AWS's execution log says "Invalid permissions on Lambda function");
 - a method with `authorizationType="COGNITO_USER_POOLS"` needs a valid Cognito ID token in
   the authorizer's identity source header (`Authorization`, with or without `Bearer `), else
   401 `{"message":"Unauthorized"}`; the token's claims reach the handler in
@@ -31,7 +35,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from course.lab.iam.resource_policy import missing_permission, service_may_invoke
+
 INTERNAL_ERROR = (502, {"message": "Internal server error"})
+PERMISSION_ERROR = (500, {"message": "Internal server error"})
+APIGATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
 MISSING_TOKEN = (403, {"message": "Missing Authentication Token"})
 FORBIDDEN = (403, {"message": "Forbidden"})
 UNAUTHORIZED = (401, {"message": "Unauthorized"})
@@ -219,7 +227,16 @@ def proxy_event(
     }
 
 
-def _invoke(uri: str, event: dict) -> tuple[int, list[tuple[str, str]], bytes]:
+def execute_api_arn(region: str, event: dict) -> str:
+    """The SourceArn API Gateway presents: ...:API_ID/STAGE/METHOD/RESOURCE_PATH."""
+    context = event["requestContext"]
+    return (
+        f"arn:aws:execute-api:{region}:{context['accountId']}:{context['apiId']}/"
+        f"{context['stage']}/{context['httpMethod']}{context['resourcePath']}"
+    )
+
+
+def _invoke(uri: str, event: dict, region: str) -> tuple[int, list[tuple[str, str]], bytes]:
     """Run the integration's function and turn its proxy response into an HTTP answer."""
     from moto.awslambda.models import lambda_backends
 
@@ -227,6 +244,14 @@ def _invoke(uri: str, event: dict) -> tuple[int, list[tuple[str, str]], bytes]:
     if not match:
         raise ApiGatewayError(INTERNAL_ERROR, f"The integration URI {uri!r} names no function.")
     arn = match.group("arn")
+    source_arn, account = execute_api_arn(region, event), event["requestContext"]["accountId"]
+    decision = service_may_invoke(arn, APIGATEWAY_PRINCIPAL, source_arn, account)
+    if not decision.allowed:
+        raise ApiGatewayError(
+            PERMISSION_ERROR,
+            "Execution failed due to configuration error: Invalid permissions on Lambda "
+            f"function. {missing_permission(decision, source_arn, account)}",
+        )
     response_headers: dict[str, str] = {}
     try:
         fn = lambda_backends[arn.split(":")[4]][arn.split(":")[3]].get_function(arn)
@@ -322,7 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
             source_ip=self.client_address[0],
             authorizer=authorizer,
         )
-        return _invoke(integration.uri, event)
+        return _invoke(integration.uri, event, region)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 

@@ -79,7 +79,8 @@ SOURCES: tuple[Source, ...] = (
         "SNS",
         ASYNC_RETRIES,
         "Async through the lab's event queue with the real topic and subscription ARNs, "
-        "message attributes and filter policies.",
+        "message attributes and filter policies; needs lambda add_permission for "
+        "sns.amazonaws.com (else the message is dropped and lab.dropped_events says why).",
         module="notifications",
         sample="sns-notification",
     ),
@@ -118,7 +119,8 @@ SOURCES: tuple[Source, ...] = (
         "async",
         "EventBridge (CloudWatch Events)",
         ASYNC_RETRIES,
-        "PutEvents entries matching a rule invoke the target through the lab's event queue.",
+        "PutEvents entries matching a rule invoke the target through the lab's event queue; "
+        "needs lambda add_permission for events.amazonaws.com with the rule's ARN.",
         module="eventbridge",
         sample="eventbridge-custom-event",
     ),
@@ -127,7 +129,8 @@ SOURCES: tuple[Source, ...] = (
         "async",
         "EventBridge (CloudWatch Events)",
         ASYNC_RETRIES,
-        "rate() and cron() rules fire on the lab clock: lab.advance_time(seconds).",
+        "rate() and cron() rules fire on the lab clock: lab.advance_time(seconds); needs "
+        "lambda add_permission for events.amazonaws.com with the rule's ARN.",
         module="eventbridge",
         sample="eventbridge-scheduled-event",
     ),
@@ -137,7 +140,8 @@ SOURCES: tuple[Source, ...] = (
         "CloudWatch Logs subscriptions",
         ASYNC_RETRIES,
         "Matching log events, gzipped and base64, async through the lab's event queue; a "
-        "filter on the function's own log group is refused.",
+        "filter on the function's own log group is refused; needs lambda add_permission for "
+        "logs.amazonaws.com with the log group's ARN.",
         module="logs_subscriptions",
         sample="cloudwatch-logs-subscription",
     ),
@@ -146,7 +150,8 @@ SOURCES: tuple[Source, ...] = (
         "sync",
         "API Gateway",
         "None: the caller gets the error (502 Internal server error).",
-        "Real HTTP on 127.0.0.1 at lab.api_url(api_id, stage), proxy event version 1.0.",
+        "Real HTTP on 127.0.0.1 at lab.api_url(api_id, stage), proxy event version 1.0; needs "
+        "lambda add_permission for apigateway.amazonaws.com (else 500).",
         module="apigateway",
         sample="apigateway-aws-proxy",
     ),
@@ -167,7 +172,8 @@ SOURCES: tuple[Source, ...] = (
         "{cognito.trigger_attempts}. "
         "A handler error fails the Cognito call at once with UserLambdaValidationException.",
         "PreSignUp, PostConfirmation and PreTokenGeneration run inside the Cognito call; the lab "
-        "makes one attempt and does not apply Cognito's own time limit.",
+        "makes one attempt and does not apply Cognito's own time limit; needs lambda "
+        "add_permission for cognito-idp.amazonaws.com with the pool's ARN.",
         module="cognito",
         sample="cognito-pre-signup",
     ),

@@ -15,6 +15,11 @@ inside the API call, as on AWS, with events shaped like the course's samples:
   `claimsToSuppress` and `groupOverrideDetails.groupsToOverride` (as `cognito:groups`).
   Claims Cognito protects (`iss`, `sub`, `aud`, `exp`, `token_use` and the like) are left as
   they were.
+
+As on AWS, a trigger runs only if the function's resource-based policy allows
+`cognito-idp.amazonaws.com` for the pool's ARN (`lambda add_permission` with SourceArn);
+otherwise the call fails with `UnexpectedLambdaException` ("PreSignUp invocation failed due
+to error AccessDeniedException.") and the function does not run.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ import threading
 from types import SimpleNamespace
 from typing import Any
 
+from course.lab.iam.resource_policy import service_may_invoke
+
+COGNITO_PRINCIPAL = "cognito-idp.amazonaws.com"
 _state = SimpleNamespace(installed=False)
 _flow = threading.local()
 PROTECTED_CLAIMS = frozenset(
@@ -98,6 +106,12 @@ def run_trigger(pool: Any, trigger: str, event: dict) -> dict | None:
     arn = (pool.extended_config.get("LambdaConfig") or {}).get(trigger)
     if not arn:
         return None
+    decision = service_may_invoke(arn, COGNITO_PRINCIPAL, pool.arn, pool.account_id)
+    if not decision.allowed:
+        raise _error(
+            f"{trigger} invocation failed due to error AccessDeniedException.",
+            "UnexpectedLambdaException",
+        )
     headers: dict[str, str] = {}
     try:
         fn = lambda_backends[arn.split(":")[4]][arn.split(":")[3]].get_function(arn)

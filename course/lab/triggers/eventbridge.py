@@ -3,7 +3,10 @@
 moto matches `PutEvents` entries against rule patterns but raises NotImplementedError for a
 Lambda target, and it has no scheduler. Here a Lambda target is invoked asynchronously, as on
 AWS, through the lab's event queue (so retries, destinations and the dead-letter queue apply).
-Other targets (SQS, Logs, buses, archives) still go through moto's own code.
+Other targets (SQS, Logs, buses, archives) still go through moto's own code. As on AWS, a
+rule invokes a function only if the function's resource-based policy allows
+`events.amazonaws.com` for that rule's ARN (`lambda add_permission` with SourceArn); otherwise
+the event is lost and `lab.dropped_events` says why.
 
 Schedules run on the lab clock, never on the wall clock: `lab.advance_time(seconds)` fires
 every `rate(...)` and `cron(...)` rule due in that window, in time order. A rate rule first
@@ -22,6 +25,9 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
+from course.lab.iam.resource_policy import missing_permission, service_may_invoke
+
+EVENTS_PRINCIPAL = "events.amazonaws.com"
 _state = SimpleNamespace(lab=None, installed=False)
 _fire_lock = threading.Lock()
 
@@ -225,6 +231,11 @@ def _invoke_target(rule: Any, target: dict, event: dict) -> None:
             "",
             f"Rule {rule.name} could not invoke {arn}: the function does not exist.",
         )
+        return
+    decision = service_may_invoke(arn, EVENTS_PRINCIPAL, rule.arn, rule.account_id)
+    if not decision.allowed:  # AWS counts a FailedInvocation and the event is lost
+        reason = missing_permission(decision, rule.arn, rule.account_id)
+        _state.lab.events.drop(fn, payload, "", f"Rule {rule.name} could not invoke: {reason}")
         return
     fn.invoke(payload, {"X-Amz-Invocation-Type": "Event"}, {})
 

@@ -11,6 +11,12 @@ such a filter fails with `InvalidParameterException`, and a delivery that would 
 the loop (say the function was re-created under the same name) is recorded in
 `lab.dropped_events` instead of invoked. Longer loops (A's logs run B, B's logs run A) are
 stopped by the runtime's recursion limit (invoke.recursion_max_hops in the facts file).
+
+As on AWS, `PutSubscriptionFilter` to a function fails with `InvalidParameterException`
+("Could not execute the lambda function. ...") unless the function's resource-based policy
+allows `logs.amazonaws.com` (or `logs.REGION.amazonaws.com`) for the group's ARN
+(`arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`); if the permission is removed later,
+deliveries are dropped and recorded.
 """
 
 from __future__ import annotations
@@ -21,6 +27,13 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
+from course.lab.iam.resource_policy import missing_permission, service_may_invoke
+
+LOGS_PRINCIPAL = "logs.amazonaws.com"
+NO_PERMISSION = (  # AWS's message, word for word
+    "Could not execute the lambda function. Make sure you have given CloudWatch Logs "
+    "permission to execute your function."
+)
 _state = SimpleNamespace(lab=None, installed=False)
 
 
@@ -38,6 +51,22 @@ def encode_payload(data: dict) -> dict:
 def decode_payload(event: dict) -> dict:
     """The JSON inside a CloudWatch Logs event (what a handler unpacks first)."""
     return json.loads(gzip.decompress(base64.b64decode(event["awslogs"]["data"])))
+
+
+def log_group_arn(account: str, region: str, group: str) -> str:
+    """The SourceArn CloudWatch Logs presents for a group: ...:log-group:NAME:*."""
+    return f"arn:aws:logs:{region}:{account}:log-group:{group}:*"
+
+
+def logs_may_invoke(function_arn: str, account: str, region: str, group: str) -> Any:
+    """The function policy's decision for CloudWatch Logs (either of its principal names)."""
+    return service_may_invoke(
+        function_arn,
+        LOGS_PRINCIPAL,
+        log_group_arn(account, region, group),
+        account,
+        also_principals=(f"logs.{region}.amazonaws.com",),
+    )
 
 
 def _filter_pattern(account: str, region: str, group: str, filter_name: str) -> str:
@@ -85,6 +114,12 @@ def _send_log_event(
             f"{log_group_name}, which would invoke it forever.",
         )
         return
+    decision = logs_may_invoke(function_arn, self.account_id, self.region_name, log_group_name)
+    if not decision.allowed:  # the permission was removed after the filter was created
+        source = log_group_arn(self.account_id, self.region_name, log_group_name)
+        reason = missing_permission(decision, source, self.account_id)
+        _state.lab.events.drop(fn, event, "", f"CloudWatch Logs could not deliver: {reason}")
+        return
     fn.invoke(event, {"X-Amz-Invocation-Type": "Event"}, {})
 
 
@@ -115,6 +150,13 @@ def install(lab: Any) -> None:
                 "it again, forever. Subscribe it to another log group, or send this group to "
                 "another function."
             )
+        if (
+            is_lambda
+            and not logs_may_invoke(
+                destination_arn, self.account_id, self.region_name, log_group_name
+            ).allowed
+        ):
+            raise InvalidParameterException(NO_PERMISSION)
         original_put(self, log_group_name, filter_name, filter_pattern, destination_arn, role_arn)
 
     LogsBackend.put_subscription_filter = put_subscription_filter

@@ -5,7 +5,9 @@ then runs with retries, destinations and its dead-letter queue. moto instead run
 function inside the S3 or SNS call and swallows its errors, sends placeholder fields and
 never checks the function's resource-based policy. These narrow patches give the lab AWS's
 behaviour: the event goes to `lab.events` (course.async_invocation), S3 refuses a
-notification the function's policy does not allow, and the events carry the fields AWS sends.
+notification the function's policy does not allow, SNS delivers nothing to a function whose
+policy does not allow the topic (the failed delivery is recorded in `lab.dropped_events`,
+with the reason), and the events carry the fields AWS sends.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote_plus
 
+from course.lab.iam.resource_policy import missing_permission, service_may_invoke
+
 S3_PRINCIPAL = "s3.amazonaws.com"
+SNS_PRINCIPAL = "sns.amazonaws.com"
 _installed = False
 _lab: Any = None  # the running lab: undeliverable events are recorded in its event queue
 
@@ -86,12 +91,11 @@ def _check_s3_may_invoke(function_arn: str, bucket: Any) -> None:
 
     region = function_arn.split(":")[3] if function_arn.count(":") >= 5 else bucket.region_name
     try:
-        fn = lambda_backends[bucket.account_id][region].get_function(function_arn)
-        statements = fn.policy.statements
+        lambda_backends[bucket.account_id][region].get_function(function_arn)
     except Exception:  # noqa: BLE001 - any lookup failure means S3 cannot validate it
         reason = f"The function {function_arn} does not exist."
     else:
-        if any(_allows_s3(s, bucket) for s in statements):
+        if service_may_invoke(function_arn, S3_PRINCIPAL, bucket.arn, bucket.account_id).allowed:
             return
         reason = (
             f"Not authorized to invoke function [{function_arn}]. Give S3 permission first: "
@@ -104,19 +108,6 @@ def _check_s3_may_invoke(function_arn: str, bucket: Any) -> None:
         function_arn,
         reason,
     )
-
-
-def _allows_s3(statement: dict, bucket: Any) -> bool:
-    """Whether one policy statement lets S3 invoke the function for events of `bucket`."""
-    from course.lab.iam.policy import RESOURCE, Request, statement_applies
-
-    if statement.get("Effect", "Allow") != "Allow":
-        return False
-    context = {"aws:SourceArn": bucket.arn, "aws:SourceAccount": bucket.account_id}
-    request = Request(S3_PRINCIPAL, "lambda:InvokeFunction", "*", context)
-    checked = {k: v for k, v in statement.items() if k not in ("Resource", "NotResource")}
-    checked["Effect"] = "Allow"
-    return statement_applies(checked, request, RESOURCE)[0]
 
 
 def _complete_s3_record(record: dict, bucket: Any, key: Any) -> None:
@@ -219,4 +210,9 @@ def _publish_to_lambda(
         ]
     }
     arn = subscription.endpoint
+    decision = service_may_invoke(arn, SNS_PRINCIPAL, topic.arn, topic.account_id)
+    if not decision.allowed:  # AWS: the delivery fails with 403 and the message is lost
+        reason = missing_permission(decision, topic.arn, topic.account_id)
+        _record_undeliverable(arn, json.dumps(event), f"SNS could not deliver: {reason}")
+        return
     _invoke_async(subscription.account_id, event, arn, arn.split(":")[3])

@@ -62,6 +62,13 @@ def test_sns_subscription_runs_the_handler(lab, deploy):
     sns = boto3.client("sns")
     topic = sns.create_topic(Name="news")["TopicArn"]
     config = deploy("reader", "errors.echo")
+    boto3.client("lambda").add_permission(  # SNS needs the function's permission, as on AWS
+        FunctionName="reader",
+        StatementId="sns",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=config["FunctionArn"])
     sns.publish(TopicArn=topic, Message="hello")
     lab.wait()

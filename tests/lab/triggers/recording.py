@@ -38,3 +38,14 @@ def writer_role(lab, name: str, bucket: str) -> str:
         "Resource": f"arn:aws:s3:::{bucket}/*",
     }
     return lab.execution_role(f"{name}-role", {"Version": "2012-10-17", "Statement": [statement]})
+
+
+def allow(function: str, principal: str, source_arn: str, sid: str | None = None) -> None:
+    """Let an AWS service invoke `function` for one source (its resource-based policy)."""
+    boto3.client("lambda").add_permission(
+        FunctionName=function,
+        StatementId=sid or principal.split(".")[0],
+        Action="lambda:InvokeFunction",
+        Principal=principal,
+        SourceArn=source_arn,
+    )

@@ -9,7 +9,10 @@ import urllib.request
 import boto3
 import pytest
 
+from course.lab import ACCOUNT_ID
 from course.lab.events import assert_shaped_like
+
+from .recording import allow
 
 ECHO = """
 import base64, json
@@ -73,6 +76,7 @@ def api(lab):
     files = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="files")["id"]
     route(files, "{proxy+}", "ANY")
     apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"env": "test"})
+    allow(arn, "apigateway.amazonaws.com", f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{api_id}/*")
     return api_id, lab.api_url(api_id, "prod")
 
 
@@ -182,6 +186,7 @@ def test_a_cognito_authorizer_checks_the_token_and_passes_the_claims(lab):
         uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",
     )
     apigw.create_deployment(restApiId=api_id, stageName="prod")
+    allow(arn, "apigateway.amazonaws.com", f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{api_id}/*")
     url = lab.api_url(api_id, "prod") + "/me"
 
     unauthorized = (401, b'{"message": "Unauthorized"}')

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from course.lab.events import assert_shaped_like
 
-from .recording import writer_role
+from .recording import allow, writer_role
 
 TRIGGER = """
 import json, os, boto3
@@ -53,10 +53,12 @@ def pool(lab):
     role = writer_role(lab, "cognito-trigger", "cognito-seen")
     arn = lab.deploy("cognito-trigger", TRIGGER, role=role)["FunctionArn"]
     idp = boto3.client("cognito-idp")
-    pool_id = idp.create_user_pool(
+    pool = idp.create_user_pool(
         PoolName="members",
         LambdaConfig={"PreSignUp": arn, "PostConfirmation": arn, "PreTokenGeneration": arn},
-    )["UserPool"]["Id"]
+    )["UserPool"]
+    pool_id = pool["Id"]
+    allow(arn, "cognito-idp.amazonaws.com", pool["Arn"])
     client_id = idp.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName="web",

@@ -10,10 +10,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from course.facts import fact
+from course.lab import ACCOUNT_ID
 from course.lab.events import assert_shaped_like
 from course.lab.triggers.eventbridge import fire_times, parse_cron
 
-from .recording import writer_role
+from .recording import allow, writer_role
 
 RECORDER = """
 import json, os, boto3
@@ -40,7 +41,9 @@ def seen(bucket: str = "seen") -> list[dict]:
 def recorder(lab):
     boto3.client("s3").create_bucket(Bucket="seen")
     role = writer_role(lab, "recorder", "seen")
-    return lab.deploy("recorder", RECORDER, env={"BUCKET": "seen"}, role=role)["FunctionArn"]
+    arn = lab.deploy("recorder", RECORDER, env={"BUCKET": "seen"}, role=role)["FunctionArn"]
+    allow(arn, "events.amazonaws.com", f"arn:aws:events:us-east-1:{ACCOUNT_ID}:rule/*")
+    return arn
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from course.lab import ACCOUNT_ID
 from course.lab.events import assert_shaped_like, sample_event, shape
 from course.lab.triggers.logs_subscriptions import decode_payload
 
-from .recording import writer_role
+from .recording import allow, writer_role
 
 RECORDER = """
 import json, boto3
@@ -41,6 +42,8 @@ def app_logs(lab):
     arn = lab.deploy("alerts", RECORDER, role=writer_role(lab, "alerts", "logs-seen"))[
         "FunctionArn"
     ]
+    source = f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:log-group:/example/app:*"
+    allow(arn, "logs.amazonaws.com", source)
     logs = boto3.client("logs")
     logs.create_log_group(logGroupName="/example/app")
     logs.create_log_stream(logGroupName="/example/app", logStreamName="s1")
@@ -106,6 +109,8 @@ def test_a_loop_between_two_functions_is_stopped(lab, app_logs):
         ("/aws/lambda/alerts", other["FunctionArn"]),
         ("/aws/lambda/echoer", arn),
     ):
+        source = f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:log-group:{group}:*"
+        allow(target, "logs.amazonaws.com", source, sid=f"logs-{group.rsplit('/', 1)[1]}")
         logs.put_subscription_filter(
             logGroupName=group, filterName="f", filterPattern="", destinationArn=target
         )

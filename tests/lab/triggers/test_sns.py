@@ -8,12 +8,13 @@ import boto3
 from course.facts import fact
 from course.lab.events import assert_shaped_like
 
-from .recording import deploy_recorder, seen_events
+from .recording import allow, deploy_recorder, seen_events
 
 
 def subscribe(fn, **attributes):
     sns = boto3.client("sns")
     topic = sns.create_topic(Name="news")["TopicArn"]
+    allow(fn["FunctionArn"], "sns.amazonaws.com", topic)
     sub = sns.subscribe(
         TopicArn=topic, Protocol="lambda", Endpoint=fn["FunctionArn"], Attributes=attributes
     )["SubscriptionArn"]
