@@ -62,8 +62,8 @@ def test_check_of_a_folder_checks_each_notebook_and_an_empty_one_says_how_to_sta
 
 def test_make_check_checks_the_work_folder_with_the_venv_command():
     done = subprocess.run(
-        ["make", "--dry-run", "--old-file=.venv/.installed", "check"],  # runs nothing
-        cwd=REPO,
+        ["make", "--dry-run", "--no-print-directory", "--old-file=.venv/.installed", "check"],
+        cwd=REPO,  # --dry-run runs nothing; --no-print-directory: also when run under make
         capture_output=True,
         text=True,
         check=False,
