@@ -27,6 +27,9 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 VOLATILE_CELL_KEYS = ("execution", "ExecuteTime", "collapsed", "scrolled", "jupyter")
 VOLATILE_NOTEBOOK_KEYS = ("widgets", "toc", "varInspector", "vscode")
 CELL_TIMEOUT_S = 120
+# Set in every kernel the course runs by itself (execute, nbval, `lambda-course check`), so a
+# cell such as an exercise's self-check can tell a learner's run from an automated one.
+AUTOMATED_RUN_ENV = "LAMBDA_COURSE_AUTOMATED_RUN"
 
 
 class NotebookFileError(ValueError):
@@ -102,6 +105,7 @@ def pytest_configure(config) -> None:
     os.environ.update(offline_env(os.environ))
     home = tempfile.mkdtemp(prefix="lambda-course-home-")
     os.environ[HOME_ENV] = home
+    os.environ[AUTOMATED_RUN_ENV] = "nbval"
     config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
 
 
@@ -126,5 +130,5 @@ def execute(path: Path) -> None:
         store_widget_state=False,
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
-    client.execute(env=offline_env(os.environ))
+    client.execute(env=offline_env({**os.environ, AUTOMATED_RUN_ENV: "execute"}))
     write(clean(nb), path)
