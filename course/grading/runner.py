@@ -115,8 +115,8 @@ def run_notebook(
     """Run every code cell of `nb` in a sandboxed kernel confined to `folder`.
 
     `sources` replaces what is sent for some cells (sealed checks) without changing `nb`'s
-    text; cells in `skip` are not sent at all (`skipped`). A cell over `timeout` seconds, a dead kernel or output over `max_output_bytes`
-    stops the run: later code cells are `not run`.
+    text; cells in `skip` are not sent at all (`skipped`). A cell over `timeout` seconds, a
+    dead kernel or output over `max_output_bytes` stops the run: later code cells are `not run`.
     """
     folder = Path(folder).resolve()
     sources = sources or {}
