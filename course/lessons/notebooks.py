@@ -113,15 +113,11 @@ def execute(path: Path) -> None:
     """Run every cell of a notebook in a fresh python3 kernel and store the cleaned result.
 
     The kernel starts in the notebook's folder with the network guard on (when the course's
-    tests/offline folder is present), so stored outputs never depend on the internet.
+    tests/offline folder is present) and an empty learner folder, so stored outputs never
+    depend on the internet or on the author's own progress.
     """
     path = Path(path)
     nb = read(path)
-    env = dict(os.environ)
-    if OFFLINE_DIR.is_dir():
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(OFFLINE_DIR), env.get("PYTHONPATH")) if p
-        )
     client = NotebookClient(
         nb,
         kernel_name="python3",
@@ -130,5 +126,11 @@ def execute(path: Path) -> None:
         store_widget_state=False,
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
-    client.execute(env=offline_env({**os.environ, AUTOMATED_RUN_ENV: "execute"}))
+    home = tempfile.mkdtemp(prefix="lambda-course-home-")  # never the author's own progress
+    try:
+        client.execute(
+            env=offline_env({**os.environ, AUTOMATED_RUN_ENV: "execute", HOME_ENV: home})
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
     write(clean(nb), path)
