@@ -98,7 +98,7 @@ def build(classroom: str | None = None) -> int:
     return 0
 
 
-def check(path: str) -> int:
+def check(path: str, root: Path | None = None) -> int:
     """Check an exercise notebook (or each in a folder); exit code 0 only when all pass."""
     if Path(path).is_dir():
         found = workspace.notebooks_in(Path(path))
@@ -108,9 +108,9 @@ def check(path: str) -> int:
                 "03` (or `lambda-course start 03` where the course's environment is active)."
             )
             return 2
-        return max(check(str(notebook)) for notebook in found)
+        return max(check(str(notebook), root) for notebook in found)
     try:
-        report = grading.check(Path(path))
+        report = grading.check(Path(path), root)
     except grading.CheckError as error:
         print(f"Cannot check {path}: {error}", file=sys.stderr)
         return 2
@@ -231,6 +231,9 @@ def parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--classroom", metavar="OUT", help="write the learners' copy")
     check_parser = verbs.add_parser("check", help="check an exercise notebook")
     check_parser.add_argument("file", help="a notebook, or a folder of them such as work/")
+    check_parser.add_argument(
+        "--root", type=Path, help="the course folder with solutions/ or seals/ (default: this one)"
+    )
     hint_parser = verbs.add_parser("hint", help="the next hint for a question of an exercise")
     hint_parser.add_argument("file", help="the exercise notebook, e.g. exercises/03_...ipynb")
     hint_parser.add_argument("question", help="the question, e.g. Q3")
@@ -254,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb == "grade":
         return grade(args)
     if args.verb == "check":
-        return check(args.file)
+        return check(args.file, args.root)
     if args.verb == "start":
         return start(args.lesson)
     if args.verb in exam_commands.VERBS:

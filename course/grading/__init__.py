@@ -7,11 +7,12 @@ solutions/ or read from seals/ in a classroom copy; `build --classroom`), `sandb
 Landlock-confined kernel untrusted notebooks run in), `classroom` (`lambda-course grade`: a
 whole class in parallel workers, CSV and summary), `checks/` (the per-lesson check helpers
 that exercise check cells call; each prints one verdict line that says what is wrong, never
-the answer), `hints/` (each question's tiered hints, as data; `lambda-course hint`), and
-`workspace` (the learner's own copies in `work/`: `lambda-course start 03`, `make check`).
+the answer), `hints/` (each question's tiered hints, as data; `lambda-course hint`),
+`workspace` (the learner's own copies in `work/`: `lambda-course start 03`, `make check`), and
+`self_check` (`check_this_notebook()`, the last cell of every exercise notebook).
 
-Public names: `check`, `CheckError`, `CheckReport`, `QuestionResult`, `build`, and
-`SANITIZE_FILE` (the nbval rules that hide ids, times and ports).
+Public names: `check`, `check_this_notebook`, `CheckError`, `CheckReport`, `QuestionResult`,
+`build`, and `SANITIZE_FILE` (the nbval rules that hide ids, times and ports).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _PUBLIC = {
     "QuestionResult": "notebook_check",
     "check": "notebook_check",
     "build": "exercises",
+    "check_this_notebook": "self_check",
 }
 __all__ = sorted(_PUBLIC)
 

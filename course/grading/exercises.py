@@ -21,6 +21,9 @@ from course.lessons import notebooks
 
 SOLUTION_TAG = "solution"
 CHECK_TAG = "check"
+# The last cell of an exercise notebook, which checks the saved file from inside it: kept in
+# exercises/, never run by the grader (course.grading.self_check).
+SELF_CHECK_TAG = "self-check"
 MARKER = "# solution"
 SOURCE_DIR = "solutions"
 TARGET_DIR = "exercises"

@@ -105,7 +105,12 @@ def run_sealed(
         cell.index: sealing.sealed_source(cell.question, nonces[cell.index])
         for cell in sealed_cells
     }
-    runs = runner.run_notebook(nb, folder, sources, timeout)
+    skip = frozenset(
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and exercises.SELF_CHECK_TAG in cell.metadata.get("tags", [])
+    )
+    runs = runner.run_notebook(nb, folder, sources, timeout, skip=skip)
     by_index = {run.index: run for run in runs}
     stop = next((r for r in runs if r.status in ("timeout", "kernel died", "flood")), None)
     questions = tuple(

@@ -57,6 +57,7 @@ def kernel_env(folder: Path) -> dict[str, str]:
         PYTHONDONTWRITEBYTECODE="1",
         MPLBACKEND="agg",
     )
+    env[notebooks.AUTOMATED_RUN_ENV] = "check"
     paths = [str(notebooks.ROOT), *env.get("PYTHONPATH", "").split(os.pathsep)]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
     return notebooks.offline_env(env)
@@ -64,7 +65,8 @@ def kernel_env(folder: Path) -> dict[str, str]:
 
 @dataclass
 class CellRun:
-    """What happened to one code cell: ok, error, timeout, kernel died, flood or not run."""
+    """What happened to one code cell: ok, error, timeout, kernel died, flood, skipped or not
+    run."""
 
     index: int
     status: str
@@ -108,12 +110,13 @@ def run_notebook(
     sources: dict[int, str] | None = None,
     timeout: float = notebooks.CELL_TIMEOUT_S,
     max_output_bytes: int = MAX_OUTPUT_BYTES,
+    skip: frozenset[int] = frozenset(),
 ) -> list[CellRun]:
     """Run every code cell of `nb` in a sandboxed kernel confined to `folder`.
 
     `sources` replaces what is sent for some cells (sealed checks) without changing `nb`'s
-    text. A cell over `timeout` seconds, a dead kernel or output over `max_output_bytes`
-    stops the run: later code cells are `not run`.
+    text; cells in `skip` are not sent at all (`skipped`). A cell over `timeout` seconds, a
+    dead kernel or output over `max_output_bytes` stops the run: later code cells are `not run`.
     """
     folder = Path(folder).resolve()
     sources = sources or {}
@@ -131,12 +134,12 @@ def run_notebook(
             kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir)]),
             connection_file=str(folder / "connection.json"),
         )
-        return _run(nb, folder, manager, sources, timeout, max_output_bytes)
+        return _run(nb, folder, manager, sources, timeout, max_output_bytes, skip)
     finally:
         shutil.rmtree(spec_dir, ignore_errors=True)
 
 
-def _run(nb, folder, manager, sources, timeout, max_output_bytes) -> list[CellRun]:  # noqa: ANN001
+def _run(nb, folder, manager, sources, timeout, max_output_bytes, skip) -> list[CellRun]:  # noqa: ANN001
     runs: list[CellRun] = []
     client = _Client(
         nbformat.from_dict(nb),
@@ -159,6 +162,9 @@ def _run(nb, folder, manager, sources, timeout, max_output_bytes) -> list[CellRu
             cell = cells[index]
             if stopped:
                 runs.append(CellRun(index, "not run", error=stopped))
+                continue
+            if index in skip and index not in sources:
+                runs.append(CellRun(index, "skipped"))
                 continue
             if index in sources:
                 cell.source = sources[index]

@@ -323,3 +323,67 @@ def sign_up(client_id: str, username: str, email: str, password: str = "Correct-
         Password=password,
         UserAttributes=[{"Name": "email", "Value": email}],
     )
+
+
+# -- idempotency under SQS redelivery -----------------------------------------------------
+def charges_table(name: str) -> str:
+    """A DynamoDB table of charges, one item per order (key `order_id`, a string); its ARN."""
+    dynamodb = boto3.client("dynamodb")
+    table = dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "order_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "order_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return table["TableDescription"]["TableArn"]
+
+
+def charges(name: str) -> dict[str, int]:
+    """How many times each order was charged, by order id (sorted)."""
+    items = boto3.resource("dynamodb").Table(name).scan()["Items"]
+    return {item["order_id"]: int(item["charged"]) for item in sorted(items, key=str)}
+
+
+def table_role(lab: Any, name: str, table_arn: str, *actions: str) -> str:
+    """An execution role that allows only `actions` (e.g. dynamodb:PutItem) on one table."""
+    statement = {"Effect": "Allow", "Action": list(actions), "Resource": table_arn}
+    return lab.execution_role(name, {"Version": "2012-10-17", "Statement": [statement]})
+
+
+# -- SNS fan-out to SQS -------------------------------------------------------------------
+def allow_sns(queue_url: str, queue_arn: str, topic_arn: str) -> None:
+    """The queue policy that lets one topic (and only it) send messages to the queue."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    boto3.client("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
+
+
+def fan_out(topic_arn: str, queue_name: str, filter_policy: dict | None = None) -> str:
+    """Subscribe a new queue to the topic (raw delivery, optional filter policy); its URL."""
+    url, arn = queue(queue_name)
+    allow_sns(url, arn, topic_arn)
+    attributes = {"RawMessageDelivery": "true"}
+    if filter_policy is not None:
+        attributes["FilterPolicy"] = json.dumps(filter_policy)
+    boto3.client("sns").subscribe(
+        TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes=attributes
+    )
+    return url
+
+
+def publish(topic_arn: str, message: str, **attributes: str | int | float) -> None:
+    """Publish a message with message attributes (numbers get DataType Number)."""
+    typed = {
+        name: {
+            "DataType": "String" if isinstance(value, str) else "Number",
+            "StringValue": str(value),
+        }
+        for name, value in attributes.items()
+    }
+    boto3.client("sns").publish(TopicArn=topic_arn, Message=message, MessageAttributes=typed)

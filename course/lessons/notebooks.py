@@ -27,6 +27,9 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 VOLATILE_CELL_KEYS = ("execution", "ExecuteTime", "collapsed", "scrolled", "jupyter")
 VOLATILE_NOTEBOOK_KEYS = ("widgets", "toc", "varInspector", "vscode")
 CELL_TIMEOUT_S = 120
+# Set in every kernel the course runs by itself (execute, nbval, `lambda-course check`), so a
+# cell such as an exercise's self-check can tell a learner's run from an automated one.
+AUTOMATED_RUN_ENV = "LAMBDA_COURSE_AUTOMATED_RUN"
 
 
 class NotebookFileError(ValueError):
@@ -102,6 +105,7 @@ def pytest_configure(config) -> None:
     os.environ.update(offline_env(os.environ))
     home = tempfile.mkdtemp(prefix="lambda-course-home-")
     os.environ[HOME_ENV] = home
+    os.environ[AUTOMATED_RUN_ENV] = "nbval"
     config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
 
 
@@ -109,15 +113,11 @@ def execute(path: Path) -> None:
     """Run every cell of a notebook in a fresh python3 kernel and store the cleaned result.
 
     The kernel starts in the notebook's folder with the network guard on (when the course's
-    tests/offline folder is present), so stored outputs never depend on the internet.
+    tests/offline folder is present) and an empty learner folder, so stored outputs never
+    depend on the internet or on the author's own progress.
     """
     path = Path(path)
     nb = read(path)
-    env = dict(os.environ)
-    if OFFLINE_DIR.is_dir():
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(OFFLINE_DIR), env.get("PYTHONPATH")) if p
-        )
     client = NotebookClient(
         nb,
         kernel_name="python3",
@@ -126,5 +126,11 @@ def execute(path: Path) -> None:
         store_widget_state=False,
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
-    client.execute(env=offline_env(os.environ))
+    home = tempfile.mkdtemp(prefix="lambda-course-home-")  # never the author's own progress
+    try:
+        client.execute(
+            env=offline_env({**os.environ, AUTOMATED_RUN_ENV: "execute", HOME_ENV: home})
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
     write(clean(nb), path)

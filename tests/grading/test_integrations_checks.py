@@ -72,6 +72,9 @@ Q7_RIGHT = {
     "Cognito": "sync",
 }
 
+Q8_RIGHT = {"kind": ["refund"], "amount": [{"numeric": [">=", 100]}]}
+Q8_WRONG = {"kind": ["refund"], "amount": [{"numeric": [">", 100]}]}  # misses exactly 100
+
 
 CASES = [
     ("Q1", checks.check_q1, Q1_WRONG, Q1_RIGHT),
@@ -79,6 +82,7 @@ CASES = [
     ("Q4", checks.check_q4, Q4_WRONG, Q4_RIGHT),
     ("Q5", checks.check_q5, Q5_WRONG, Q5_RIGHT),
     ("Q6", checks.check_q6, Q6_WRONG, Q6_RIGHT),
+    ("Q8", checks.check_q8, Q8_WRONG, Q8_RIGHT),
 ]
 
 
@@ -165,3 +169,13 @@ def test_q6_expected_counts_follow_the_batch():
     assert json.dumps(checks.q1_bad_orders()) == json.dumps(
         sorted(o for o, n in checks.Q1_ORDERS.items() if n <= 0)
     )
+
+
+def test_q8_a_policy_without_the_amount_lets_small_refunds_through(verdict, lab):
+    line = verdict(checks.check_q8, {"kind": ["refund"]})
+    assert line.startswith("Q8 not yet: ") and "sorted 4 of 6 messages" in line
+
+
+def test_q8_an_invalid_policy_is_refused_by_sns(verdict, lab):
+    line = verdict(checks.check_q8, {"amount": [{"numeric": ["about", 100]}]})
+    assert line.startswith("Q8 not yet: ") and "SNS refused the filter policy" in line

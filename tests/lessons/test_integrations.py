@@ -137,3 +137,70 @@ def test_user_pool_runs_the_pre_sign_up_trigger(lab):
     assert caught.value.response["Error"]["Code"] == "UserLambdaValidationException"
     _, open_client = wire.user_pool("t-open")
     assert wire.sign_up(open_client, "ana", "ana@example.com")["UserConfirmed"] is False
+
+
+CHARGE_ONCE = """
+import os
+import boto3
+table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+def handler(event, context):
+    for record in event["Records"]:
+        if os.environ["SAFE"] == "yes":
+            try:
+                table.put_item(Item={"order_id": record["body"], "charged": 1},
+                               ConditionExpression="attribute_not_exists(order_id)")
+            except table.meta.client.exceptions.ConditionalCheckFailedException:
+                pass
+        else:
+            table.update_item(Key={"order_id": record["body"]}, UpdateExpression="ADD charged :one",
+                              ExpressionAttributeValues={":one": 1})
+        if record["attributes"]["ApproximateReceiveCount"] == "1":
+            raise TimeoutError("after the work, before the answer")
+"""
+
+
+@pytest.mark.parametrize(("safe", "times"), [("no", 2), ("yes", 1)])
+def test_a_redelivered_message_repeats_the_effect_unless_the_put_is_conditional(lab, safe, times):
+    table_arn = wire.charges_table("t-charges")
+    role = wire.table_role(lab, "t-pay-role", table_arn, "dynamodb:UpdateItem", "dynamodb:PutItem")
+    lab.deploy("t-pay", CHARGE_ONCE, env={"TABLE": "t-charges", "SAFE": safe}, role=role)
+    url, arn = wire.queue("t-pay", VisibilityTimeout="0")
+    wire.send(url, "order-1", "order-2")
+    boto3.client("lambda").create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="t-pay", BatchSize=1
+    )
+    lab.wait()
+    outcomes = sorted(i.outcome for i in lab.invocations if i.function == "t-pay")
+    assert outcomes == ["error", "error", "success", "success"]
+    assert wire.charges("t-charges") == {"order-1": times, "order-2": times}
+    assert wire.in_queue(url) == 0
+
+
+def test_the_table_role_allows_only_its_actions(lab):
+    table_arn = wire.charges_table("t-ledger")
+    role = wire.table_role(lab, "t-reader-role", table_arn, "dynamodb:GetItem")
+    writer = "import boto3\ndef handler(e, c):\n    boto3.client('dynamodb').put_item(TableName='t-ledger', Item={'order_id': {'S': 'x'}, 'charged': {'N': '1'}})\n"  # noqa: E501
+    lab.deploy("t-writer", writer, role=role)
+    response = boto3.client("lambda").invoke(FunctionName="t-writer")
+    assert "AccessDenied" in json.loads(response["Payload"].read())["errorMessage"]
+    assert wire.charges("t-ledger") == {}
+
+
+def test_fan_out_gives_every_queue_a_copy_and_the_filter_lets_only_matches_through(lab):
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="t-orders")["TopicArn"]
+    audit = wire.fan_out(topic, "t-audit")
+    policy = {"kind": ["refund"], "amount": [{"numeric": [">=", 100]}]}
+    big = wire.fan_out(topic, "t-big", policy)
+    wire.publish(topic, "a", kind="refund", amount=100)
+    wire.publish(topic, "b", kind="refund", amount=99)
+    wire.publish(topic, "c", kind="sale", amount=500)
+    wire.publish(topic, "d", kind="refund", amount="100")  # a String attribute is not a number
+    wire.publish(topic, "e", kind="refund")
+    assert wire.drain(audit) == ["a", "b", "c", "d", "e"]
+    assert wire.drain(big) == ["a"]
+    found = sqs.get_queue_attributes(QueueUrl=big, AttributeNames=["Policy", "QueueArn"])
+    (statement,) = json.loads(found["Attributes"]["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == topic
+    assert statement["Resource"] == found["Attributes"]["QueueArn"]

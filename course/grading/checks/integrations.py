@@ -52,6 +52,14 @@ Q5_ITEMS = ({"id": "1", "name": "green tea"}, {"id": "2", "name": "coffee"})
 Q6_BATCH_SIZE = 3
 Q7_SOURCES = ("S3", "SQS", "Kinesis", "REST API", "EventBridge rules", "Cognito")
 Q7_FUNCTION = "l04-q7-fails"
+Q8_MESSAGES = (  # (kind, amount or None, should reach the big-refunds queue)
+    ("refund", 250, True),
+    ("refund", 100, True),
+    ("refund", 99.5, False),
+    ("sale", 300, False),
+    ("Refund", 500, False),
+    ("refund", None, False),
+)
 
 # Deployed next to the learner's app.py: stores each event and what the handler did with it.
 _WRAPPER = """
@@ -411,3 +419,37 @@ def check_q7(models: object, attempts: object) -> None:
         return report("Q7", False, checked, problem)
     problem = f"the lab counted a different number of attempts than `attempts` ({attempts})."
     report("Q7", attempts == counted == async_attempts(), checked, problem)
+
+
+# -- Q8 --------------------------------------------------------------------------------------
+def check_q8(filter_policy: object) -> None:
+    """Fan a topic out to an audit queue and a queue with the learner's filter policy."""
+    checked = f"{len(Q8_MESSAGES)} messages published to a topic with two subscribed queues"
+    if not answered("Q8", filter_policy, "filter_policy"):
+        return
+    if not isinstance(filter_policy, dict):
+        return report("Q8", False, checked, "a filter policy is a dict of attribute names.")
+    course.lab.start()
+    sns, sqs, run = boto3.client("sns"), boto3.client("sqs"), uuid.uuid4().hex[:8]
+    topic = sns.create_topic(Name=f"l04-q8-orders-{run}")["TopicArn"]
+    audit = wire.fan_out(topic, f"l04-q8-audit-{run}")
+    try:
+        big = wire.fan_out(topic, f"l04-q8-big-refunds-{run}", filter_policy)
+    except sns.exceptions.ClientError as error:
+        sns.delete_topic(TopicArn=topic)
+        message = " ".join(error.response["Error"]["Message"].split())
+        return report("Q8", False, checked, f"SNS refused the filter policy: {message}")
+    for number, (kind, amount, _) in enumerate(Q8_MESSAGES):
+        attributes = {"kind": kind} if amount is None else {"kind": kind, "amount": amount}
+        wire.publish(topic, str(number), **attributes)
+    reached, everything = wire.drain(big), wire.drain(audit)
+    sns.delete_topic(TopicArn=topic)
+    for url in (audit, big):
+        sqs.delete_queue(QueueUrl=url)
+    wanted = [str(n) for n, message in enumerate(Q8_MESSAGES) if message[2]]
+    if len(everything) != len(Q8_MESSAGES):
+        problem = "the audit queue, which has no filter, did not get every message."
+        return report("Q8", False, checked, problem)
+    right = sum((str(n) in reached) == message[2] for n, message in enumerate(Q8_MESSAGES))
+    problem = f"the filter sorted {right} of {len(Q8_MESSAGES)} messages the right way."
+    report("Q8", sorted(reached) == wanted, checked, problem)
