@@ -377,15 +377,24 @@ def _run_runtime(conn: Connection, log_fd: int, spec: dict, namespaces: bool, mo
     environment.serve()
 
 
+class _WholeWrites(io.RawIOBase):
+    """fd 1, written in full: a pipe may take only part of a large write (a signal, such as
+    the freeze after an invoke, can interrupt it), and an unbuffered stream drops the rest."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:
+        view, done = memoryview(data), 0
+        while done < len(view):
+            done += os.write(1, view[done:])
+        return done
+
+
 def _log_stream() -> io.TextIOWrapper:
     """stdout and stderr of the handler: written straight to the lab's log pipe, so what was
     printed before a timeout or a crash is kept, and child processes' output too."""
-    return io.TextIOWrapper(
-        open(1, "wb", buffering=0, closefd=False),
-        encoding="utf-8",
-        errors="replace",
-        write_through=True,
-    )
+    return io.TextIOWrapper(_WholeWrites(), encoding="utf-8", errors="replace", write_through=True)
 
 
 def zygote(control: socket.socket) -> None:

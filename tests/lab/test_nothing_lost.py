@@ -124,3 +124,19 @@ def test_a_failed_dead_letter_delivery_is_reported_as_that(lab, lam, zoo):
     lab.wait()
     (dropped,) = lab.dropped_events
     assert dropped["reason"].startswith(f"Delivery to dead-letter queue {missing} failed")
+
+
+def test_a_write_the_pipe_takes_only_in_part_is_finished(monkeypatch):
+    """A pipe may take part of a large write (a signal interrupts it): the rest is written too."""
+    from course.lab import worker
+
+    written: list[bytes] = []
+
+    def partial(fd: int, data) -> int:  # a pipe that takes at most 7 bytes a call
+        written.append(bytes(data[:7]))
+        return len(written[-1])
+
+    monkeypatch.setattr(worker.os, "write", partial)
+    stream = worker._log_stream()
+    stream.write("y" * 100 + "\n")
+    assert b"".join(written) == b"y" * 100 + b"\n"
