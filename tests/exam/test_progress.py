@@ -136,7 +136,7 @@ def test_cli_check_keeps_each_verdict(monkeypatch):
         ),
         (),
     )
-    monkeypatch.setattr(cli.grading, "check", lambda path: report)
+    monkeypatch.setattr(cli.grading, "check", lambda path, *rest, **options: report)
     assert cli.main(["check", "work/03_pricing_exercises.ipynb"]) == 1
     checks = progress.load().checks
     assert [(c.notebook, c.question, c.passed) for c in checks] == [
