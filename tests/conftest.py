@@ -9,6 +9,7 @@ import course.lab
 from course.facts import fact
 from course.lab import network_guard
 from course.lab.runtime import IDLE_EXPIRY_S
+from course.lessons import learner
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFLINE_DIR = Path(__file__).resolve().parent / "offline"
@@ -41,6 +42,13 @@ def _clean_lab(request):
         lab.account_concurrency = fact("concurrency.account_default").value
         lab.reset()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _own_learner_home(monkeypatch, tmp_path_factory):
+    """Each test keeps progress and hint levels in a folder of its own: what one test records
+    never shows in another, nor in the notebooks nbval runs afterwards (lesson 00 prints it)."""
+    monkeypatch.setenv(learner.HOME_ENV, str(tmp_path_factory.mktemp("learner-home")))
 
 
 @pytest.fixture

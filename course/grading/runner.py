@@ -32,7 +32,8 @@ MAX_OUTPUT_BYTES = 2_000_000
 
 def readable_paths() -> list[str]:
     """What a sandboxed kernel may read: Python, its packages, the course and the system."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(notebooks.ROOT)}
+    course_package = str(Path(__file__).resolve().parents[1])  # also when installed editable
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(notebooks.ROOT), course_package}
     here = os.path.realpath(os.getcwd())  # `python -m` puts it on sys.path: not readable
     paths |= {p for p in sys.path if p and os.path.isdir(p) and os.path.realpath(p) != here}
     paths |= {p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}

@@ -178,7 +178,8 @@ class ExecutionEnvironment:
     def kill(self) -> None:
         """End every process of the environment (daemons included) and remove its /tmp."""
         self.box.kill()
-        self.conn.close()
+        with contextlib.suppress(OSError):  # a call that ended at the same moment closed it
+            self.conn.close()
         if self.log_fd >= 0:
             with contextlib.suppress(OSError):
                 os.close(self.log_fd)
