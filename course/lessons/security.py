@@ -1,4 +1,5 @@
-"""Lesson 05 helpers: execution roles, resource-based policies, secrets and the audit trail.
+"""Lesson 05 helpers: execution roles, resource-based policies, function URLs, VPC access,
+secrets and the audit trail.
 
 Each helper is one ordinary boto3 call (or a few) against the lab, so the lesson's cells stay
 short: write an inline policy on a role, invoke a function and say in one line what happened,
@@ -12,7 +13,13 @@ import json
 from typing import Any
 
 import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+
+from course.lab import REGION
+from course.lessons.integrations import http
 
 VERSION = "2012-10-17"
 
@@ -152,3 +159,63 @@ def shared_responsibility_table() -> str:
     rows = ["| Area | Who |", "|---|---|"]
     rows += [f"| {area} | {who} |" for area, who in SHARED_RESPONSIBILITY]
     return "\n".join(rows)
+
+
+# -- Function URLs ------------------------------------------------------------------------
+def user_credentials(name: str, *statements: dict) -> Credentials:
+    """A new IAM user with an inline policy of `statements`, and its access key."""
+    iam = boto3.client("iam")
+    iam.create_user(UserName=name)
+    if statements:
+        iam.put_user_policy(
+            UserName=name,
+            PolicyName=f"{name}-policy",
+            PolicyDocument=json.dumps(policy(*statements)),
+        )
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def call_url(url: str, credentials: Credentials | None = None, body: str = "") -> str:
+    """POST to a function URL, signed with SigV4 (service lambda) when credentials are given;
+    one line: the status and the body."""
+    headers = {"Content-Type": "application/json"}
+    if credentials is not None:
+        request = AWSRequest(method="POST", url=url, data=body.encode(), headers=headers)
+        SigV4Auth(credentials, "lambda", REGION).add_auth(request)
+        headers = dict(request.headers)
+    status, _, text = http(url, "POST", body, headers)
+    return f"{status} {text}"
+
+
+# -- VPC access -----------------------------------------------------------------------------
+ENI_ACTIONS = [  # what AWSLambdaVPCAccessExecutionRole allows
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+]
+
+
+def private_network(cidr: str = "10.0.0.0/16") -> dict[str, str]:
+    """A VPC with one private subnet (its own route table, no route out) and a security group."""
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr.replace("0.0/16", "1.0/24"))["Subnet"]
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet["SubnetId"])
+    group = ec2.create_security_group(GroupName="l05-fn", Description="l05", VpcId=vpc)
+    return {"vpc": vpc, "subnet": subnet["SubnetId"], "table": table, "group": group["GroupId"]}
+
+
+def vpc_config(network: dict[str, str]) -> dict[str, list[str]]:
+    """The function's VpcConfig for `network`."""
+    return {"SubnetIds": [network["subnet"]], "SecurityGroupIds": [network["group"]]}
+
+
+def wait_active(function: str) -> str:
+    """Wait while Lambda creates the function's network interface; return its State."""
+    lam = boto3.client("lambda")
+    lam.get_waiter("function_active").wait(
+        FunctionName=function, WaiterConfig={"Delay": 1, "MaxAttempts": 10}
+    )
+    return lam.get_function_configuration(FunctionName=function)["State"]
