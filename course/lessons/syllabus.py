@@ -97,6 +97,8 @@ LESSONS: tuple[Lesson, ...] = (
             "Give a function a least-privilege execution role: read an AccessDenied error, "
             "fix the policy, draft one from the calls a function made.",
             "Tell identity from resource-based policies; stop a confused deputy with SourceArn.",
+            "Protect a function URL with IAM auth; attach a function to a VPC and give it back "
+            "DynamoDB through an endpoint.",
             "Keep secrets out of environment variables; find who did what in CloudTrail.",
         ),
         45,
