@@ -58,7 +58,7 @@ def install(lab: Any) -> None:
         return _publish_to_lambda(self, message, message_id, *args, **kwargs)
 
     s3_notifications._get_s3_event = get_s3_event
-    s3_notifications._invoke_awslambda = _invoke_async
+    s3_notifications._invoke_awslambda = _deliver_s3
     s3_models.FakeBucket.set_notification_configuration = set_notification_configuration
     sns_models.Subscription.publish = publish
     _installed = True
@@ -76,6 +76,18 @@ def _invoke_async(account_id: str, event: dict, function_arn: str, region: str) 
         _record_undeliverable(function_arn, body, f"The function does not exist ({exc}).")
         return
     fn.invoke(body, {"X-Amz-Invocation-Type": "Event"}, {})
+
+
+def _deliver_s3(account_id: str, event: dict, function_arn: str, region: str) -> None:
+    """S3 needs the function's permission at each delivery too, as on AWS: removing the
+    statement after the notification was configured stops the events (they are recorded)."""
+    bucket_arn = event["Records"][0]["s3"]["bucket"]["arn"]
+    decision = service_may_invoke(function_arn, S3_PRINCIPAL, bucket_arn, account_id)
+    if not decision.allowed:
+        reason = missing_permission(decision, bucket_arn, account_id)
+        _record_undeliverable(function_arn, json.dumps(event), f"S3 could not deliver: {reason}")
+        return
+    _invoke_async(account_id, event, function_arn, region)
 
 
 def _record_undeliverable(function_arn: str, body: str, reason: str) -> None:

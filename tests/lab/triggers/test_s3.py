@@ -100,6 +100,18 @@ def test_notification_without_permission_fails_like_aws(lab):
     assert "add_permission" in error["Message"]
 
 
+def test_a_permission_removed_later_stops_the_deliveries(lab):
+    fn = deploy_recorder(lab, "revoked")
+    s3 = bucket_with_notification(lab, fn["FunctionArn"], name="revoking")
+    boto3.client("lambda").remove_permission(FunctionName="revoked", StatementId="s3-revoking")
+    s3.put_object(Bucket="revoking", Key="late.txt", Body=b"1")
+    lab.wait()
+    assert lab.invocations == []
+    (dropped,) = lab.dropped_events
+    assert dropped["reason"].startswith("S3 could not deliver: ")
+    assert "add_permission" in dropped["reason"]
+
+
 def test_permission_for_another_bucket_is_not_enough(lab):
     fn = deploy_recorder(lab, "other")
     boto3.client("lambda").add_permission(
