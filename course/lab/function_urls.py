@@ -28,7 +28,7 @@ import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -37,6 +37,7 @@ from course.lab.iam.actions import Call
 from course.lab.iam.policy import Request, evaluate
 from course.lab.iam.principals import function_policy, resolve
 from course.lab.iam.resource_policy import invoked_arn
+from course.lab.loopback_http import LoopbackServer
 
 FORBIDDEN = (403, b'{"Message":"Forbidden"}')
 INTERNAL_ERROR = (502, b"Internal Server Error")
@@ -325,25 +326,6 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
 
-class UrlServer:
-    """The lab's HTTP server for function URLs: 127.0.0.1, a free port, ends with the lab."""
-
-    def __init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="function-urls", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-
 def function_url(lab: Any, function_name: str, region: str) -> str:
     """The lab URL serving `function_name`'s function URL, starting the server on first use.
 
@@ -355,7 +337,7 @@ def function_url(lab: Any, function_name: str, region: str) -> str:
     with _server_lock:
         server = getattr(lab, "function_url_server", None)
         if server is None:
-            server = lab.function_url_server = UrlServer()
+            server = lab.function_url_server = LoopbackServer(_Handler, "function-urls")
             lab.on_stop.append(server.stop)
     return f"http://127.0.0.1:{server.port}/{key}/"
 

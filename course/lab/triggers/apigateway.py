@@ -31,11 +31,12 @@ import re
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from course.lab.iam.resource_policy import missing_permission, service_may_invoke
+from course.lab.loopback_http import LoopbackServer
 
 INTERNAL_ERROR = (502, {"message": "Internal server error"})
 PERMISSION_ERROR = (500, {"message": "Internal server error"})
@@ -352,25 +353,6 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
 
-class ApiServer:
-    """The lab's HTTP server for REST API stages: 127.0.0.1, a free port, ends with the lab."""
-
-    def __init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="apigateway", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-
 _server_lock = threading.Lock()
 
 
@@ -393,7 +375,7 @@ def stage_url(lab: Any, rest_api_id: str, stage: str) -> str:
     with _server_lock:
         server = getattr(lab, "apigateway_server", None)
         if server is None:
-            server = lab.apigateway_server = ApiServer()
+            server = lab.apigateway_server = LoopbackServer(_Handler, "apigateway")
             lab.on_stop.append(server.stop)
     return f"http://127.0.0.1:{server.port}/{rest_api_id}/{stage}"
 
