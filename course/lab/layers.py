@@ -6,11 +6,12 @@ moto stores layer versions and a function's `Layers` list; this module makes the
   `layers.max_per_function` layers, and the function's code plus its layers, unzipped, at most
   `package.unzipped_max_mb` (facts file), with AWS's InvalidParameterValueException messages.
 - `mount(fn, root)` extracts a function's layers, in order (a later layer's file replaces an
-  earlier one's), into one folder per list of layers: the lab's stand-in for `/opt`. Without a
-  sandbox the lab cannot mount it at the real `/opt`, so the folder's path is given instead.
+  earlier one's), into one folder per list of layers. Where the sandbox has namespaces
+  (course.lab.sandbox), the environment sees that folder at `/opt`, read-only, as on AWS; at
+  the "rlimits" level it cannot mount, and the folder's host path is used instead, also given
+  in the environment variable `LAMBDA_OPT` (a lab addition, not AWS's).
   As AWS documents for Python, `python` and `python/lib/pythonX.Y/site-packages` in it go on
   `sys.path` after the function's own folder; `bin` goes on PATH and `lib` on LD_LIBRARY_PATH.
-  The folder is also in the environment variable `LAMBDA_OPT` (a lab addition, not AWS's).
 """
 
 from __future__ import annotations

@@ -351,11 +351,12 @@ class Runtime:
             **log_format.environment(getattr(fn, "logging_config", None) or {}),
             **self._credentials(fn),
         }
-        sys_path = layers.mount(fn, self._root, env)  # the function's layers, /opt-like
+        sys_path = layers.mount(fn, self._root, env)  # the function's layers
         spec = {
             "env": env,
             "tmp_mb": size_mb if self.tmpfs else 0,
             "sys_path": sys_path,
+            "opt": env.get("LAMBDA_OPT"),  # shown at /opt where the sandbox has namespaces
             "sandbox": box.spec(),
         }
         try:

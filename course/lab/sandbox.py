@@ -54,7 +54,7 @@ UID_BASE, UID_SPAN = 3_000_000, 100_000
 # is charged to the cgroup that writes it) plus this slack for pages shared with the template.
 # The exact MemorySize check is the runtime's poller, which reports Runtime.OutOfMemory.
 MEMORY_SLACK_MB = 64
-CHILDREN_SAMPLE_S = 0.1
+CHILDREN_SAMPLE_S = 0.1  # the longest wait between two counts of the children's memory
 
 _CLONE_NEWNS, _CLONE_NEWUSER, _CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
@@ -91,6 +91,7 @@ class Box:
     outer: int = 0  # the environment's first process, parent of the runtime
     _children_mb: float = 0.0
     _sampled_at: float = -1e9
+    _sample_cost_s: float = 0.0
 
     def spec(self) -> dict:
         """What the worker needs to enter this box."""
@@ -126,12 +127,16 @@ class Box:
 
     def children_mb(self) -> float:
         """Private memory of the environment's other processes (the runtime's children and
-        daemons), in MB; sampled at most every CHILDREN_SAMPLE_S seconds, since it reads /proc."""
+        daemons), in MB. It reads /proc for each of them, so it is sampled as often as that
+        stays cheap: at every poll while reading takes under a tenth of the time between
+        samples (an environment without children: microseconds), never less often than every
+        CHILDREN_SAMPLE_S seconds."""
         now = time.monotonic()
-        if now - self._sampled_at >= CHILDREN_SAMPLE_S:
+        if now - self._sampled_at >= min(CHILDREN_SAMPLE_S, 10 * self._sample_cost_s):
             skip = {self.pid, self.outer}
             self._children_mb = sum(_private_mb(p) for p in self.members() if p not in skip)
-            self._sampled_at = now
+            self._sampled_at = time.monotonic()
+            self._sample_cost_s = self._sampled_at - now
         return self._children_mb
 
     def oom_killed(self) -> bool:
@@ -520,28 +525,110 @@ def join_cgroups(cgroups: dict[str, str]) -> None:
             procs.write(str(os.getpid()))
 
 
-def enter_outside(spec: dict, tmp_mb: int, tmp_dir: str, private_tmp_ok: bool) -> tuple[bool, str]:
+@dataclass
+class View:
+    """What the environment's first process made of the filesystem (`enter_outside`)."""
+
+    namespaces: bool  # its own mount and PID namespaces
+    tmp_mode: str  # "tmpfs" (a private /tmp of the right size) or "rlimit" (a quota on writes)
+    moved: dict[str, str] = field(default_factory=dict)  # host folder -> where the handler sees it
+
+
+def enter_outside(
+    spec: dict, tmp_mb: int, tmp_dir: str, private_tmp_ok: bool, folders: dict, needed: list[str]
+) -> View:
     """In the environment's first process: cgroups, namespaces, the read-only view, /tmp.
 
-    Returns (namespaces made, tmp mode "tmpfs" or "rlimit"). The process must then fork: the
+    `folders` maps AWS's fixed places to the lab's host folders: {"/var/task": code folder,
+    "/opt": layers folder or None (an empty /opt)}. With namespaces each is shown at its AWS
+    place; `needed` are host paths the runtime must still reach there (the interpreter and its
+    packages), kept visible if an AWS place would hide them. The process must then fork: the
     child is the first process of the new PID namespace and runs the handler.
     """
     join_cgroups(spec["cgroups"])
     if spec["level"] == LEVELS[2]:
-        return False, "rlimit"
+        return View(False, "rlimit")
     _unshare_namespaces()
     libc = _libc()
     _check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate")
+    moved = _show_at_aws_places(libc, folders, needed)
     _read_only_everywhere(libc)
     if tmp_mb and private_tmp_ok:
         options = f"size={tmp_mb}m,mode=1777".encode()
         if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0:
-            return True, "tmpfs"
+            return View(True, "tmpfs", moved)
     # /tmp stays the lab's folder for this environment: writable again through a bind mount.
     folder = tmp_dir.encode()
     _check(libc.mount(folder, folder, None, _MS_BIND, None), "bind /tmp")
     _check(libc.mount(None, folder, None, _MS_REMOUNT | _MS_BIND, None), "remount /tmp")
-    return True, "rlimit"
+    return View(True, "rlimit", moved)
+
+
+def _show_at_aws_places(libc: ctypes.CDLL, folders: dict, needed: list[str]) -> dict[str, str]:
+    """Mount the code at /var/task and the layers at /opt, as a Lambda environment has them.
+
+    A place that exists here (/opt) is covered with a small tmpfs that shows the source's
+    entries, plus, through bind mounts, only those of its own entries that `needed` uses (a
+    Python installed under /opt). A place that does not (/var/task) is added to its parent,
+    whose entries all stay (the lab's own folders live in /var/tmp). A place with neither is
+    left out, and the handler finds that folder at its host path. Returns {host folder: AWS
+    place} for each source now shown at its place.
+    """
+    needed = [*needed, *(source for source in folders.values() if source)]
+    moved: dict[str, str] = {}
+    for place, source in folders.items():
+        parent, name = os.path.split(place)
+        if os.path.isdir(place):
+            _cover(libc, place, _needed_entries(place, needed), _entries(source))
+        elif parent != "/" and os.path.isdir(parent):
+            _cover(libc, parent, sorted(os.listdir(parent)), {name: source})
+        else:
+            continue
+        if source:
+            moved[source] = place
+    return moved
+
+
+def _entries(folder: str | None) -> dict[str, str | None]:
+    if not folder:
+        return {}
+    return {name: os.path.join(folder, name) for name in sorted(os.listdir(folder))}
+
+
+def _needed_entries(folder: str, needed: list[str]) -> list[str]:
+    """The entries of `folder` that a path in `needed` lies in."""
+    inside = [os.path.realpath(path) + "/" for path in needed if path]
+    return [
+        name
+        for name in sorted(os.listdir(folder))
+        if any(path.startswith(os.path.join(folder, name) + "/") for path in inside)
+    ]
+
+
+def _cover(libc: ctypes.CDLL, covered: str, keep: list[str], shown: dict[str, str | None]) -> None:
+    """Cover `covered` with a tmpfs holding bind mounts of its `keep` entries and of `shown`."""
+    original = os.open(covered, os.O_PATH | os.O_DIRECTORY)  # still reaches what gets covered
+    try:
+        target = covered.encode()
+        _check(libc.mount(b"tmpfs", target, b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=755"), "tmpfs")
+        sources = {name: f"/proc/self/fd/{original}/{name}" for name in keep if name not in shown}
+        sources.update({name: source for name, source in shown.items()})
+        for name, source in sources.items():
+            point = os.path.join(covered, name)
+            if source is None:
+                os.mkdir(point)
+                continue
+            if os.path.islink(source):
+                os.symlink(os.readlink(source), point)
+                continue
+            if os.path.isdir(source):
+                os.mkdir(point)
+            else:
+                open(point, "w").close()
+            flags = _MS_BIND | _MS_REC
+            _check(libc.mount(source.encode(), point.encode(), None, flags, None), f"bind {point}")
+    finally:
+        os.close(original)
 
 
 def _read_only_everywhere(libc: ctypes.CDLL) -> None:

@@ -311,9 +311,10 @@ def _run_environment(fd: int, log_fd: int, spec: dict) -> None:
     private_ok = bool(spec["tmp_mb"]) and not _under_tmp(reads)
     conn = Connection(fd)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    folders = {"/var/task": env["LAMBDA_TASK_ROOT"], "/opt": spec.get("opt")}
     try:
-        namespaces, tmp_mode = sandbox.enter_outside(
-            spec["sandbox"], spec["tmp_mb"], env["TMPDIR"], private_ok
+        view = sandbox.enter_outside(
+            spec["sandbox"], spec["tmp_mb"], env["TMPDIR"], private_ok, folders, reads
         )
     except OSError as exc:
         conn.send_bytes(json.dumps({"sandbox_error": str(exc)}).encode())
@@ -327,12 +328,12 @@ def _run_environment(fd: int, log_fd: int, spec: dict) -> None:
         os.read(go_read, 1)
         os.close(go_read)
         try:
-            _run_runtime(conn, log_fd, spec, namespaces, tmp_mode)
+            _run_runtime(conn, log_fd, _relocated(spec, view.moved), view.namespaces, view.tmp_mode)
         finally:
             os._exit(1)
     os.close(go_read)
     os.close(log_fd)
-    hello = {"pid": pid, "tmp_mode": tmp_mode}  # the pid lets the lab stop init
+    hello = {"pid": pid, "tmp_mode": view.tmp_mode}  # the pid lets the lab stop init
     conn.send_bytes(json.dumps(hello).encode())
     os.write(go_write, b"g")
     while True:  # reap the runtime and every orphan handed to us, then go
@@ -344,6 +345,21 @@ def _run_environment(fd: int, log_fd: int, spec: dict) -> None:
             with contextlib.suppress(OSError):
                 conn.send_bytes(json.dumps({"exited": os.waitstatus_to_exitcode(status)}).encode())
             conn.close()
+
+
+def _relocated(spec: dict, moved: dict[str, str]) -> dict:
+    """`spec` with the host folders the sandbox shows at AWS's places (/var/task, /opt) named
+    by those places, in the environment variables and the layers' sys.path entries."""
+
+    def place(value: str) -> str:
+        for host, aws in moved.items():
+            value = value.replace(host, aws)
+        return value
+
+    env = {name: place(value) for name, value in spec["env"].items()}
+    if "/opt" in moved.values():
+        env.pop("LAMBDA_OPT", None)  # the layers are at /opt, as on AWS
+    return {**spec, "env": env, "sys_path": [place(path) for path in spec.get("sys_path", [])]}
 
 
 def _run_runtime(conn: Connection, log_fd: int, spec: dict, namespaces: bool, mode: str) -> None:

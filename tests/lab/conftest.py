@@ -13,14 +13,62 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.config import Config
 
+from course.facts import fact
+
 ZOO = Path(__file__).parent / "zoo" / "hostile.py"
 ROOT = Path(__file__).resolve().parents[2]
+ATTACKS = """
+# One lab attacked by the zoo: writes, forks, kills, a daemon; then stop() and what is left.
+import json, os, time, boto3
+import course.lab
+lab = course.lab.start()
+lab.deploy("writer", ZOO, handler="hostile.write_file")
+lab.deploy("forker", ZOO, handler="hostile.fork_many", timeout_s=60, memory_mb=1024)
+lab.deploy("killer", ZOO, handler="hostile.kill_pids")
+lab.deploy("daemon", ZOO, handler="hostile.leave_daemon")
+lab.deploy("places", ZOO, handler="hostile.places")
+lab.deploy("sleeper", ZOO, handler="hostile.sleep", timeout_s=1)
+lam = boto3.client("lambda")
+def call(name, payload):
+    response = lam.invoke(FunctionName=name, Payload=json.dumps(payload))
+    return json.loads(response["Payload"].read())
+result = {"isolation": lab.isolation}
+result["write"] = call("writer", {"paths": PATHS})
+result["fork"] = call("forker", {"threads": CAP - 100, "count": 150, "sleep_s": 30})
+if KILL:
+    result["kill"] = call("killer", {"pids": [os.getpid(), lab.runtime._template.process.pid]})
+result["places"] = call("places", {})
+result["timeout"] = call("sleeper", {"s": 30})
+call("daemon", {"live_s": 60})
+pids = [p for e in lab.environments() for p in e.box.members()]
+lab.stop()
+time.sleep(0.3)
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+result["daemon_pids"] = len(pids)
+result["left"] = [p for p in pids if alive(p)]
+print(json.dumps(result))
+"""
+
+
+def attacks(paths: list[str], kill: bool = True) -> str:
+    """The ATTACKS script, writing to `paths` (scratch files) and, if `kill`, killing the lab."""
+    cap = str(int(fact("execution.processes_threads").value))
+    script = ATTACKS.replace("ZOO", repr(str(ZOO))).replace("PATHS", repr(paths))
+    return script.replace("CAP", cap).replace("KILL", str(kill))
+
+
 NO_RETRY = Config(retries={"total_max_attempts": 1}, read_timeout=60)
 
 
@@ -72,7 +120,12 @@ def learner_files(tmp_path):
     shutil.rmtree(base, ignore_errors=True)
 
 
-def run_own_lab(script: str, env: dict[str, str] | None = None, timeout: float = 120) -> dict:
+def run_own_lab(
+    script: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    preexec_fn: Callable[[], None] | None = None,
+) -> dict:
     """Run `script` in a fresh Python process with its own lab; return the JSON it prints last.
 
     For what the session's shared lab cannot show: stop(), a forced isolation level, a lab
@@ -87,6 +140,7 @@ def run_own_lab(script: str, env: dict[str, str] | None = None, timeout: float =
         timeout=timeout,
         env={**os.environ, **(env or {})},
         check=False,
+        preexec_fn=preexec_fn,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()

@@ -61,6 +61,27 @@ def test_the_code_folder_is_read_only_and_tmp_is_writable(lab, lam, zoo):
 
 
 @namespaces
+@namespaces
+def test_the_code_is_at_var_task_and_an_empty_opt_hides_the_machines(lab, lam, zoo):
+    zoo("places", "places")
+    _, body = invoke(lam, "places")
+    assert body["task_root"] == body["cwd"] == "/var/task"
+    assert body["module"] == "/var/task/hostile.py"
+    assert "hostile.py" in body["var_task"]
+    assert body["opt"] == [] and body["lambda_opt"] is None  # no layers: an empty /opt
+    zoo("writer", "write_file")
+    _, body = invoke(lam, "writer", {"paths": ["/var/task/new.py", "/opt/new.py"]})
+    assert set(body.values()) <= {errno.EROFS, errno.EACCES}, body
+
+
+@namespaces
+def test_a_stack_trace_names_the_code_at_var_task(lab, lam, zoo):
+    zoo("failing", "fail")
+    _, body = invoke(lam, "failing")
+    assert body["errorType"] == "RuntimeError"
+    assert any('File "/var/task/hostile.py"' in line for line in body["stackTrace"]), body
+
+
 def test_the_handler_sees_and_signals_only_its_own_processes(lab, lam, zoo):
     zoo("peek", "visible_pids")
     _, pids = invoke(lam, "peek")

@@ -17,9 +17,8 @@ import helper
 
 def handler(event, context):
     import extra
-    opt = os.environ["LAMBDA_OPT"]
-    return [helper.WHO, extra.WHO, sys.path.index(opt + "/python") > 0,
-            os.environ["PATH"].endswith(opt + "/bin")]
+    return [helper.WHO, extra.WHO, sys.path.index("/opt/python") > 0,
+            os.environ["PATH"].endswith("/opt/bin"), helper.__file__, "LAMBDA_OPT" in os.environ]
 """
 SITE = f"python/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
 
@@ -47,7 +46,7 @@ def test_layer_modules_import_and_a_later_layer_replaces_a_file(lab, lam):
     )
     lab.deploy("layered", USES_LAYERS, Layers=[first, second])
     payload = json.loads(lam.invoke(FunctionName="layered")["Payload"].read())
-    assert payload == ["second", "site", True, True]
+    assert payload == ["second", "site", True, True, "/opt/python/helper.py", False]
 
 
 def test_adding_a_layer_later_reaches_the_next_invocation(lab, lam):

@@ -48,7 +48,9 @@ def test_documented_environment_variables_and_the_functions_own(lab, lam, deploy
     assert env["_HANDLER"] == "context_echo.handler"
     assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_python3.{sys.version_info.minor}"
     assert env["AWS_ENDPOINT_URL"] == lab.endpoint_url
-    assert os.path.isfile(os.path.join(env["LAMBDA_TASK_ROOT"], "context_echo.py"))
+    body = call(lam, "echo")[1]
+    assert body["module"] == os.path.join(env["LAMBDA_TASK_ROOT"], "context_echo.py")
+    assert body["cwd"] == env["LAMBDA_TASK_ROOT"]  # /var/task where the lab has namespaces
     assert env["AWS_SESSION_TOKEN"]
 
 

@@ -232,3 +232,27 @@ def sleep(event, context):
 def ok(event, context):
     """Answer at once."""
     return {"ok": True, "errno": errno.EROFS}
+
+
+def places(event, context):
+    """Where the code and the layers are, and what the handler finds in those folders."""
+
+    def listing(folder):
+        try:
+            return sorted(os.listdir(folder))
+        except OSError as exc:
+            return exc.errno
+
+    return {
+        "task_root": os.environ.get("LAMBDA_TASK_ROOT"),
+        "cwd": os.getcwd(),
+        "module": __file__,
+        "var_task": listing("/var/task"),
+        "opt": listing("/opt"),
+        "lambda_opt": os.environ.get("LAMBDA_OPT"),
+    }
+
+
+def fail(event, context):
+    """Raise, so the stack trace shows where the code lives."""
+    raise RuntimeError(event.get("message", "failed on purpose"))

@@ -26,6 +26,7 @@ def handler(event, context):
         "remaining_ms": context.get_remaining_time_in_millis(),
         "env": {k: v for k, v in os.environ.items() if k != "PATH"},
         "cwd": os.getcwd(),
+        "module": __file__,
         "caller": sts.get_caller_identity()["Arn"],
     }
 
