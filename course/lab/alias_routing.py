@@ -1,9 +1,14 @@
 """Alias routing: an alias with RoutingConfig sends a share of invocations to a second version.
 
-moto stores an alias's `RoutingConfig` but always runs the alias's main version. `install()`
-wraps moto's `LambdaBackend.invoke` so that, as on AWS, each invocation of the alias runs the
-additional version with probability equal to its weight (0.0-1.0) and the main version
-otherwise. The version that ran is returned as `ExecutedVersion` by the invoke path.
+moto stores an alias's `RoutingConfig` but always runs the alias's main version. As on AWS,
+each invocation of the alias runs the additional version with probability equal to its weight
+(0.0-1.0) and the main version otherwise, whatever invoked it. `resolve()` is the one place the
+lab turns a function name or ARN into the version that one execution runs: `install()` wraps
+moto's `LambdaBackend.invoke` with it (Invoke, sync or async; the version that ran is returned
+as `ExecutedVersion`), and every trigger (S3, SNS, EventBridge, CloudWatch Logs, Cognito,
+API Gateway, event source mappings) calls it for each event or batch it delivers. A version ARN
+runs that version, with the code and configuration frozen when it was published.
+An asynchronous event is routed once, when Lambda accepts it; its retries run the same version.
 """
 
 from __future__ import annotations
@@ -20,17 +25,20 @@ _random = random.Random()
 
 
 def install() -> None:
-    """Route alias invocations by weight (idempotent)."""
+    """Route alias invocations by weight; qualified permissions name their target (idempotent)."""
     if _originals:
         return
     _originals["invoke"] = LambdaBackend.invoke
+    _originals["add_permission"] = LambdaBackend.add_permission
     LambdaBackend.invoke = _invoke
+    LambdaBackend.add_permission = _add_permission
 
 
 def uninstall() -> None:
     """Give back moto's own invoke."""
     if _originals:
         LambdaBackend.invoke = _originals.pop("invoke")
+        LambdaBackend.add_permission = _originals.pop("add_permission")
 
 
 def seed(value: int | None) -> None:
@@ -66,6 +74,30 @@ def route(backend: LambdaBackend, function_name: str, qualifier: str | None) -> 
     return str(alias.function_version)
 
 
+def resolve(backend: LambdaBackend, function_name: str, qualifier: str | None = None) -> Any:
+    """The moto function (a version, or $LATEST) that one execution of `function_name` runs.
+
+    `function_name` is a name, `name:qualifier` or an ARN; an alias picks by its weights.
+    Raises moto's ResourceNotFound error for an unknown function, version or alias.
+    """
+    name, qualifier = split(function_name, qualifier)
+    return backend.get_function(name, route(backend, name, qualifier))
+
+
+def target_arn(backend: LambdaBackend, function_name: str, qualifier: str | None = None) -> str:
+    """The ARN AWS keeps for a trigger's target: unqualified, a version's or an alias's."""
+    name, qualifier = split(function_name, qualifier)
+    fn = backend.get_function(name, qualifier)  # ResourceNotFound for an unknown target
+    if qualifier and is_alias(backend, name, qualifier):
+        return f"{backend.get_function(name).function_arn}:{qualifier}"
+    return fn.function_arn
+
+
+def is_alias(backend: LambdaBackend, name: str, qualifier: str) -> bool:
+    """Whether `qualifier` names an alias of function `name` (not a version or $LATEST)."""
+    return qualifier in backend._lambdas._get_function_aliases(name)
+
+
 def _invoke(
     self: LambdaBackend,
     function_name: str,
@@ -78,3 +110,17 @@ def _invoke(
     version = route(self, function_name, qualifier)
     target = function_name if version is None else name
     return _originals["invoke"](self, target, version, body, headers, response_headers)
+
+
+def _add_permission(
+    self: LambdaBackend, function_name: str, qualifier: str | None, raw: str
+) -> Any:
+    """A permission on `name:alias` or a qualified ARN names that alias or version, as on AWS.
+
+    moto reads the qualifier only from the Qualifier parameter; a trigger whose target is an
+    alias ARN is then refused, since the statement names the unqualified function.
+    """
+    name, qualifier = split(function_name, qualifier)
+    return _originals["add_permission"](
+        self, name, None if qualifier == "$LATEST" else qualifier, raw
+    )

@@ -7,6 +7,8 @@ lab does the same when IAM is enforced: the role's policies are evaluated for `k
 on the key's ARN at each invocation (a policy change counts at once), and the denial is
 recorded like a handler's own denied calls, so `lab.explain_denial(function)` explains it.
 Without environment variables there is nothing to decrypt, so nothing is checked.
+`KMSKeyArn` is taken by create_function and update_function_configuration alike (moto drops it
+on update); an empty string goes back to the AWS managed key, and the setting is not shown.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ def error_message(decision: Decision) -> str:
 
 
 def install(lab: Any) -> None:
-    """Check the execution role's kms:Decrypt before each invocation (installed once)."""
+    """Check the execution role's kms:Decrypt before each invocation and keep KMSKeyArn on
+    update_function_configuration (installed once)."""
     _state.lab = lab
     if _state.installed:
         return
@@ -74,5 +77,13 @@ def install(lab: Any) -> None:
             raise lambda_error(STATUS, ERROR_TYPE, message)
         return original_invoke(fn, body, request_headers, response_headers)
 
+    original_update = models.LambdaFunction.update_configuration
+
+    def update_configuration(fn: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "KMSKeyArn" in config_updates:
+            fn.kms_key_arn = config_updates["KMSKeyArn"] or None  # "": the AWS managed key
+        return original_update(fn, config_updates)
+
     models.LambdaFunction.invoke = invoke
+    models.LambdaFunction.update_configuration = update_configuration
     _state.installed = True

@@ -8,13 +8,24 @@ them have run their init phase, then READY. Invocations are served by a free pro
 environment first (no cold start, no Init Duration); beyond them they spill over to on-demand
 environments, which start cold. Provisioned environments never expire while the config exists.
 
-The lab keys a config by the version it resolves to: an alias's config serves every invocation
-of the alias's main version.
+A config on an alias serves the versions the alias routes to: as on AWS, its environments are
+split between the main version and the additional one by the RoutingConfig weights (largest
+remainders, so the counts add up to the request), and each invocation the alias routes to a
+version is served by that version's environments (course.lab.alias_routing). A config on a
+version serves that version. The split is fixed when the config is put.
+
+When an environment's init phase fails (the handler's module raises or cannot be imported),
+the config becomes FAILED with StatusReason FUNCTION_ERROR_INIT_FAILURE. AWS's API reference
+does not print this reason; it is the one CloudFormation reports ("Provisioned Concurrency
+configuration failed to be applied. Reason: FUNCTION_ERROR_INIT_FAILURE", e.g. in
+aws/aws-cdk#6016 and serverless/serverless#7250) and that LocalStack's AWS-validated test
+records (localstack/localstack#13784).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +45,8 @@ PATH = (
     r"/provisioned-concurrency/?$"
 )
 TYPE = "provisioned-concurrency"  # AWS_LAMBDA_INITIALIZATION_TYPE of these environments
+INIT_FAILURE = "FUNCTION_ERROR_INIT_FAILURE"  # StatusReason when an environment's init fails
+INIT_ERROR_LINE = re.compile(r"\[ERROR\] [\w.]+: ")  # how the worker reports an init error
 STORE = "_course_provisioned_concurrency"  # on moto's backend, so a moto reset clears it
 _running: list[Callable[[], Any]] = [lambda: None]
 
@@ -118,7 +131,8 @@ def _put(self: LambdaResponse) -> tuple[int, dict[str, str], str]:
         _release(old)
     config = Config(fn.function_arn.split(":$LATEST")[0], qualifier, count)
     store[(fn.function_name, qualifier)] = config
-    threading.Thread(target=_allocate, args=(fn, config), daemon=True).start()
+    plan = versions_served(self.backend, fn.function_name, qualifier, count)
+    threading.Thread(target=_allocate, args=(plan, config), daemon=True).start()
     return 202, {}, json.dumps(config.to_json())
 
 
@@ -145,8 +159,29 @@ def _check_limits(backend: Any, name: str, qualifier: str, count: int) -> None:
             )
 
 
-def _allocate(fn: Any, config: Config) -> None:
-    """Start and initialise `config.requested` environments; READY when all have finished."""
+def versions_served(backend: Any, name: str, qualifier: str, count: int) -> list[Any]:
+    """The version of each of `count` environments: an alias's split by its weights."""
+    fn = backend.get_function(name, qualifier)
+    aliases = backend._lambdas._get_function_aliases(name)
+    if qualifier not in aliases:
+        return [fn] * count
+    weights = {
+        str(v): float(w)
+        for v, w in (
+            (aliases[qualifier].routing_config or {}).get("AdditionalVersionWeights") or {}
+        ).items()
+    }
+    shares = {str(fn.version): 1.0 - sum(weights.values()), **weights}
+    counts = {v: int(count * share) for v, share in shares.items()}
+    by_remainder = sorted(shares, key=lambda v: counts[v] - count * shares[v])
+    for version in by_remainder[: count - sum(counts.values())]:
+        counts[version] += 1
+    return [backend.get_function(name, v) for v, n in counts.items() for _ in range(n)]
+
+
+def _allocate(plan: list[Any], config: Config) -> None:
+    """Start and initialise one environment per version in `plan`; READY when all have
+    finished, FAILED (FUNCTION_ERROR_INIT_FAILURE) when one's init phase fails."""
     from course.lab.runtime import _Call, _fingerprint
 
     lab = _running[0]()
@@ -154,31 +189,39 @@ def _allocate(fn: Any, config: Config) -> None:
         config.status, config.reason = "FAILED", "The lab is not running."
         return
     runtime = lab.runtime
-    key = _fingerprint(fn)
-    for _ in range(config.requested):
+    for fn in plan:
         if config.cancelled:
             return
         with runtime._lock:
-            env = runtime._create(fn, key, TYPE)
+            env = runtime._create(fn, _fingerprint(fn), TYPE)
             env.busy = True
             runtime._environments.append(env)
         # The current generation: a call of an older one (before a reset()) is ended at once.
         call = _Call(fn, "provisioning", TYPE, time.time(), "{}", generation=runtime._generation)
         ready = runtime._wait_ready(env, call)
+        if ready is not None:
+            call.output.drain(env.log_fd)  # what init printed, up to the ready message
+        init_logs = call.output.take()
+        failed = ready is None or _init_failed(init_logs)
         with runtime._lock:
             env.busy = False
-        if ready is None:
+        if failed:
             runtime._release(env, alive=False)
-            config.status = "FAILED"
-            config.reason = "An execution environment failed to initialise."
+            config.status, config.reason = "FAILED", INIT_FAILURE
             return
-        env.init_logs = ready["logs"]
+        env.init_logs = init_logs
         config.environment_ids.append(env.id)
         config.allocated += 1
     if config.cancelled:
         _release(config)
     else:
         config.status = "READY"
+
+
+def _init_failed(init_logs: str) -> bool:
+    """Whether the init phase ended with the runtime's error line (an exception at import)."""
+    lines = init_logs.strip().splitlines()
+    return bool(lines) and INIT_ERROR_LINE.match(lines[-1]) is not None
 
 
 def _release(config: Config) -> None:

@@ -35,6 +35,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from course.lab import alias_routing
 from course.lab.iam.resource_policy import missing_permission, service_may_invoke
 from course.lab.loopback_http import LoopbackServer
 
@@ -255,7 +256,7 @@ def _invoke(uri: str, event: dict, region: str) -> tuple[int, list[tuple[str, st
         )
     response_headers: dict[str, str] = {}
     try:
-        fn = lambda_backends[arn.split(":")[4]][arn.split(":")[3]].get_function(arn)
+        fn = alias_routing.resolve(lambda_backends[arn.split(":")[4]][arn.split(":")[3]], arn)
         payload = fn.invoke(
             json.dumps(event), {"X-Amz-Invocation-Type": "RequestResponse"}, response_headers
         )

@@ -29,6 +29,7 @@ import threading
 from types import SimpleNamespace
 from typing import Any
 
+from course.lab import alias_routing
 from course.lab.iam.resource_policy import service_may_invoke
 
 COGNITO_PRINCIPAL = "cognito-idp.amazonaws.com"
@@ -114,7 +115,7 @@ def run_trigger(pool: Any, trigger: str, event: dict) -> dict | None:
         )
     headers: dict[str, str] = {}
     try:
-        fn = lambda_backends[arn.split(":")[4]][arn.split(":")[3]].get_function(arn)
+        fn = alias_routing.resolve(lambda_backends[arn.split(":")[4]][arn.split(":")[3]], arn)
         payload = fn.invoke(
             json.dumps(event), {"X-Amz-Invocation-Type": "RequestResponse"}, headers
         )

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from course.facts import fact
+from course.lab import alias_routing
 
 POLL_S = 0.05  # pause between polls of an empty source (AWS long-polls for up to 20 s)
 RETRY_S = 0.05  # pause before a failed stream batch is retried
@@ -66,6 +67,8 @@ def install(lab: Any) -> None:
         validate(spec, spec.get("EventSourceArn", ""))
         esm = original_create(self, spec)
         _detach_moto_path(self, esm)
+        # moto keeps the alias's version; AWS keeps (and routes through) the alias itself
+        esm.function_arn = alias_routing.target_arn(self, spec["FunctionName"])
         _pollers.start(esm)
         return esm
 
@@ -79,7 +82,10 @@ def install(lab: Any) -> None:
                 **spec,
             }
             validate(merged, esm.event_source_arn)
-        return original_update(self, uuid, spec)
+        updated = original_update(self, uuid, spec)
+        if updated is not None and spec.get("FunctionName"):
+            updated.function_arn = alias_routing.target_arn(self, spec["FunctionName"])
+        return updated
 
     models.LambdaBackend.create_event_source_mapping = create_event_source_mapping
     models.LambdaBackend.update_event_source_mapping = update_event_source_mapping
@@ -229,12 +235,11 @@ class Poller:
         return self.lab._client(service, self.region)
 
     def function(self) -> Any:
-        """The moto function the mapping invokes."""
+        """The moto function version one batch runs (an alias's weights pick it)."""
         from moto.awslambda.models import lambda_backends
 
-        return lambda_backends[self.esm.account_id][self.esm.region].get_function(
-            self.esm.function_arn
-        )
+        backend = lambda_backends[self.esm.account_id][self.esm.region]
+        return alias_routing.resolve(backend, self.esm.function_arn)
 
     def invoke(self, records: list[dict]) -> tuple[bool, Any]:
         """Invoke the function synchronously with one batch; (succeeded, parsed payload)."""

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
+from course.lab import alias_routing
 from course.lab.iam.resource_policy import missing_permission, service_may_invoke
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
@@ -223,7 +224,7 @@ def _invoke_target(rule: Any, target: dict, event: dict) -> None:
     account, region = arn.split(":")[4], arn.split(":")[3]
     payload = json.dumps(_target_input(target, event))
     try:
-        fn = lambda_backends[account][region].get_function(arn)
+        fn = alias_routing.resolve(lambda_backends[account][region], arn)
     except Exception:  # noqa: BLE001 - AWS counts a FailedInvocation; the lab records it
         _state.lab.events.drop(
             SimpleNamespace(function_name=arn),

@@ -27,6 +27,7 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
+from course.lab import alias_routing
 from course.lab.iam.resource_policy import missing_permission, service_may_invoke
 
 LOGS_PRINCIPAL = "logs.amazonaws.com"
@@ -104,7 +105,7 @@ def _send_log_event(
         "logEvents": events,
     }
     event = json.dumps(encode_payload(data))
-    fn = self.get_function(function_arn)
+    fn = alias_routing.resolve(self, function_arn)
     if fn.logs_group_name == log_group_name:
         _state.lab.events.drop(
             fn,

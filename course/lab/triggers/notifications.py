@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote_plus
 
+from course.lab import alias_routing
 from course.lab.iam.resource_policy import missing_permission, service_may_invoke
 
 S3_PRINCIPAL = "s3.amazonaws.com"
@@ -71,7 +72,7 @@ def _invoke_async(account_id: str, event: dict, function_arn: str, region: str) 
 
     body = json.dumps(event)
     try:
-        fn = lambda_backends[account_id][region].get_function(function_arn)
+        fn = alias_routing.resolve(lambda_backends[account_id][region], function_arn)
     except Exception as exc:  # noqa: BLE001 - AWS drops it too, but the lab says so
         _record_undeliverable(function_arn, body, f"The function does not exist ({exc}).")
         return

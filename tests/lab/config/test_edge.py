@@ -102,3 +102,57 @@ def test_create_distribution_refuses_an_unfit_association(lab, lam):
     with pytest.raises(ClientError) as caught:
         cloudfront.create_distribution(DistributionConfig=_distribution(latest, "viewer-request"))
     assert caught.value.response["Error"]["Code"] == "InvalidLambdaFunctionAssociation"
+
+
+def _associated(lab, lam, name):
+    """A clean version 1 of `name`, associated with a distribution for viewer-request."""
+    arn = _version(lab, lam, name, timeout_s=fact("edge.viewer").value["timeout_s"])
+    cloudfront = boto3.client("cloudfront")
+    created = cloudfront.create_distribution(
+        DistributionConfig=_distribution(arn, "viewer-request")
+    )
+    return arn, created
+
+
+def test_a_function_in_edge_mode_cannot_be_given_what_edge_refuses(lab, lam):
+    arn, created = _associated(lab, lam, "edge-mode")
+    assert edge.associations("edge-mode") == [
+        (created["Distribution"]["Id"], arn, "viewer-request")
+    ]
+    too_big = fact("edge.viewer").value["memory_mb"] + 1
+    for change, message in [
+        ({"Environment": {"Variables": {"STAGE": "prod"}}}, "environment variables"),
+        ({"MemorySize": too_big}, "memory size"),
+    ]:
+        with pytest.raises(lam.exceptions.InvalidParameterValueException, match=message):
+            lam.update_function_configuration(FunctionName="edge-mode", **change)
+    config = lam.get_function_configuration(FunctionName="edge-mode")
+    assert "Variables" not in (config.get("Environment") or {})
+    lam.update_function_configuration(FunctionName="edge-mode", Description="still fine")
+    lab.deploy("edge-free", ADD_HEADER, env={"STAGE": "prod"})  # not associated: no rules
+
+
+def test_publishing_a_version_that_breaks_the_rules_fails_in_edge_mode(lab, lam):
+    _version(lab, lam, "edge-pub", timeout_s=fact("edge.viewer").value["timeout_s"])
+    lam.update_function_configuration(
+        FunctionName="edge-pub", Environment={"Variables": {"A": "b"}}
+    )
+    version_1 = lam.get_function_configuration(FunctionName="edge-pub", Qualifier="1")
+    cloudfront = boto3.client("cloudfront")
+    cloudfront.create_distribution(
+        DistributionConfig=_distribution(version_1["FunctionArn"], "viewer-request")
+    )
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="Lambda@Edge mode"):
+        lam.publish_version(FunctionName="edge-pub")
+    lam.update_function_configuration(FunctionName="edge-pub", Environment={"Variables": {}})
+    assert lam.publish_version(FunctionName="edge-pub")["Version"] == "2"
+
+
+def test_update_distribution_checks_its_associations_too(lab, lam):
+    good, created = _associated(lab, lam, "edge-upd")
+    cloudfront = boto3.client("cloudfront")
+    distribution_id, etag = created["Distribution"]["Id"], created["ETag"]
+    config = _distribution(good.rsplit(":", 1)[0], "viewer-request")  # $LATEST: refused
+    with pytest.raises(ClientError) as caught:
+        cloudfront.update_distribution(DistributionConfig=config, Id=distribution_id, IfMatch=etag)
+    assert caught.value.response["Error"]["Code"] == "InvalidLambdaFunctionAssociation"

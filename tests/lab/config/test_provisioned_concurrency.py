@@ -6,6 +6,9 @@ import time
 
 import pytest
 
+from course.lab import alias_routing
+from course.lab.provisioned_concurrency import TYPE
+
 HANDLER = """
 import os, time
 time.sleep(0.05)
@@ -116,3 +119,57 @@ def test_provisioned_environments_do_not_expire_when_idle(lab, lam):
     assert lab.runtime.expire_idle() == 0
     lam.invoke(FunctionName="pc-idle", Qualifier=qualifier)
     assert lab.invocations[-1].cold is False
+
+
+def _version_of(environment):
+    return json.loads(environment.key)[1]  # the runtime's key: [function ARN, version, ...]
+
+
+def test_a_weighted_alias_splits_its_environments_by_weight_and_serves_both(lab, lam):
+    lab.deploy("pc-canary", HANDLER)
+    lam.publish_version(FunctionName="pc-canary")
+    lab.deploy("pc-canary", HANDLER + "\n# version 2\n")
+    lam.publish_version(FunctionName="pc-canary")
+    lam.create_alias(
+        FunctionName="pc-canary",
+        Name="live",
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}},
+    )
+    lam.put_provisioned_concurrency_config(
+        FunctionName="pc-canary", Qualifier="live", ProvisionedConcurrentExecutions=4
+    )
+    config, _states = _ready(lam, "pc-canary", "live")
+    assert (config["Status"], config["AllocatedProvisionedConcurrentExecutions"]) == ("READY", 4)
+    ready = [e for e in lab.environments() if e.initialization_type == "provisioned-concurrency"]
+    assert sorted(_version_of(e) for e in ready) == ["1", "1", "1", "2"]  # 75 % and 25 % of 4
+    alias_routing.seed(3)
+    try:
+        versions = {
+            lam.invoke(FunctionName="pc-canary", Qualifier="live")["ExecutedVersion"]
+            for _ in range(24)
+        }
+    finally:
+        alias_routing.seed(None)
+    assert versions == {"1", "2"}
+    runs = {(i.version, i.cold, i.initialization_type) for i in lab.invocations}
+    assert runs == {("1", False, TYPE), ("2", False, TYPE)}  # no version starts cold
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        "raise RuntimeError('no database')\n",
+        "import module_that_is_not_there\n",
+    ],
+)
+def test_an_init_failure_makes_the_config_failed_with_aws_reason(lab, lam, init):
+    lab.deploy("pc-broken", init + "\ndef handler(event, context):\n    return 1\n")
+    lam.publish_version(FunctionName="pc-broken")
+    lam.put_provisioned_concurrency_config(
+        FunctionName="pc-broken", Qualifier="1", ProvisionedConcurrentExecutions=2
+    )
+    config, _states = _ready(lam, "pc-broken", "1")
+    assert config["Status"] == "FAILED"
+    assert config["StatusReason"] == "FUNCTION_ERROR_INIT_FAILURE"
+    assert not [e for e in lab.environments() if e.initialization_type == TYPE]
