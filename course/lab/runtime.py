@@ -30,7 +30,6 @@ from typing import Any
 
 from course.facts import fact
 from course.lab import layers, log_format, tracing
-from course.lab.cpu_share import CpuShare
 from course.lab.init_billing import init_is_billed
 from course.lab.invocation import Invocation
 from course.lab.logs import FunctionLog, OutputBuffer
@@ -277,7 +276,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._environments: list[ExecutionEnvironment] = []
         self._code_lock = threading.Lock()
-        self.cpu = CpuShare()  # memory buys CPU: each environment's share (course.lab.cpu_share)
+        self.cpu = self.sandbox.cpu  # memory buys CPU: each environment's share (cpu_share)
 
     # -- environments -------------------------------------------------------------------
     def _code_dir(self, fn: Any) -> str:
@@ -525,7 +524,7 @@ class Runtime:
                 return None
             env.pid, env.tmp_mode = message["pid"], message["tmp_mode"]
             env.box.attach(env.pid)
-            self.cpu.apply(env.pid, env.memory_mb, env.id)
+            self.cpu.apply(env.box, env.memory_mb)
         return None
 
     # -- invoke ------------------------------------------------------------------------

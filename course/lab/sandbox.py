@@ -7,7 +7,9 @@ degrade in steps (`Level`):
 
 - "namespaces+cgroups": mount and PID namespaces (a read-only view of every filesystem with a
   private /tmp; the handler sees and signals only its own processes) plus cgroups (pids,
-  memory and freezer controllers: v1 hierarchies, or v2 where it is delegated).
+  memory and freezer controllers: v1 hierarchies, or v2 where it is delegated). The box gets
+  the cpu controller too where it can (the CPU share its memory buys, `course.lab.cpu_share`);
+  without it the level stays and the CPU share falls back to a duty-cycle throttle.
 - "namespaces": the same without cgroups: processes are capped with RLIMIT_NPROC under a
   user id of the environment's own, frozen with SIGSTOP and counted through /proc.
 - "rlimits": no namespaces (a container that forbids them): rlimits and process groups only.
@@ -22,6 +24,13 @@ counts all of the learner's processes; freezing and ending use SIGSTOP and SIGKI
 environment's process tree (its first process is a child subreaper, so orphans stay in the
 tree). Where user namespaces are allowed, the lab reaches "namespaces": a user namespace that
 keeps the learner's id makes the read-only view and the PID namespace possible without root.
+
+cgroups v2 allow processes only in leaf groups: a group holding processes cannot enable
+controllers for the groups below it, the root excepted. The lab's own process stays in its own
+group, so the lab's group (`lambda-lab-<pid>-<random>`) goes beside it, under its parent (or
+under it when it is the root); the controllers are enabled in that parent's
+`cgroup.subtree_control` and in the lab group's own, which never holds a process, and each
+environment's group below is a leaf that holds all its processes (`_v2_parent`).
 
 `LAMBDA_COURSE_ISOLATION` forces a lower level (for tests, or a machine where a level
 misbehaves). The lab side (`Sandbox`, `Box`) prepares and ends environments; the worker side
@@ -41,11 +50,19 @@ import time
 from dataclasses import dataclass, field
 
 from course.facts import fact
+from course.lab.cpu_share import CpuShare
 
 FORCE_VARIABLE = "LAMBDA_COURSE_ISOLATION"
 LEVELS = ("namespaces+cgroups", "namespaces", "rlimits")
 CGROUP_ROOT = "/sys/fs/cgroup"
-CONTROLLERS = ("pids", "memory", "freezer")
+CONTROLLERS = ("pids", "memory", "freezer")  # what the "namespaces+cgroups" level needs
+CPU = "cpu"  # optional: the CPU share (course.lab.cpu_share)
+_FILES = {  # controller -> the file a box writes, in v1 and in v2
+    "pids": ("pids.max", "pids.max"),
+    "memory": ("memory.limit_in_bytes", "memory.max"),
+    "freezer": ("freezer.state", "cgroup.freeze"),
+    CPU: ("cpu.cfs_quota_us", "cpu.max"),
+}
 PREFIX = "lambda-lab-"
 # Handlers run under their own user id when the lab is root, one per environment, as AWS runs
 # them under sbx_user ids: this range is far above the ids distributions hand out.
@@ -160,9 +177,12 @@ class Box:
     def kill(self) -> None:
         """End every process of the environment and remove its cgroups.
 
-        The first process (outside the PID namespace) is left to reap the others and exit
-        on its own, so no zombie keeps a cgroup busy; it is killed only if it lingers.
+        A v2 group is ended at once with `cgroup.kill` where the kernel has it (5.14+).
+        Otherwise the first process (outside the PID namespace) is left to reap the others and
+        exit on its own, so no zombie keeps a cgroup busy; it is killed only if it lingers.
         """
+        for folder in set(self.cgroups.values()):
+            _kill_group(folder)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             pids = [pid for pid in self.members() if pid != self.outer]
@@ -187,40 +207,70 @@ class Box:
 
 
 class Sandbox:
-    """The lab's sandbox factory: detects the level once and prepares one `Box` per environment."""
+    """The lab's sandbox factory: detects the level once and prepares one `Box` per environment.
+
+    `cpu` is the lab's CPU share (`course.lab.cpu_share`): its mode says whether boxes get a
+    cpu group ("cgroup-v1", "cgroup-v2") or the duty-cycle throttle.
+    """
 
     def __init__(self, owner: str):
         self.owner = owner  # a name for this lab's cgroup folders (lambda-lab-<pid>-<random>)
         self.level, self.reason = detect_level()
+        self.cpu = CpuShare()
         self._parents: dict[str, str] = {}
         self._next_uid = UID_BASE + (os.getpid() * 97) % UID_SPAN
         if self.level == LEVELS[0]:
             _remove_abandoned_cgroups()
             try:
                 for controller in CONTROLLERS:
-                    parent = os.path.join(_controller_dir(controller), owner)
-                    os.makedirs(parent, exist_ok=True)
-                    self._parents[controller] = parent
+                    self._parents[controller] = _lab_group(controller, owner)
             except OSError as exc:  # refused after all: run without cgroups, and say why
                 self.close()
                 self._parents = {}
                 self.level = LEVELS[1]
                 self.reason = f"the {controller} cgroup refused a new group ({exc.strerror})"
+            else:
+                self._add_cpu()
+
+    def _add_cpu(self) -> None:
+        """Give boxes the cpu controller where it is there and ours (else: duty-cycle)."""
+        parent = _controller_dir(CPU)
+        if not parent:
+            return
+        if not self.cpu.wants_cgroup("cgroup-v1" if _is_v1(parent) else "cgroup-v2"):
+            return
+        with contextlib.suppress(OSError):
+            self._parents[CPU] = _lab_group(CPU, self.owner)
+            self.cpu.use_cgroup("cgroup-v1" if _is_v1(parent) else "cgroup-v2")
 
     def box(self, env_id: str, memory_mb: int, tmp_mb: int) -> Box:
         """A new sandbox for one environment: its cgroups made, its limits set."""
         box = Box(self.level, uid=self._uid())
-        for controller, parent in self._parents.items():
-            folder = os.path.join(parent, env_id)
-            os.mkdir(folder)
-            box.cgroups[controller] = folder
+        try:
+            for controller, parent in self._parents.items():
+                if controller == CPU and not self.cpu.mode.startswith("cgroup"):
+                    continue
+                folder = os.path.join(parent, env_id)
+                if folder not in box.cgroups.values():  # v2: one group for every controller
+                    os.mkdir(folder)
+                box.cgroups[controller] = folder
+        except OSError:
+            box.kill()
+            raise
         if "pids" in box.cgroups:
             _write(box.cgroups["pids"], "pids.max", str(process_cap()))
         if "memory" in box.cgroups:
             limit = (memory_mb + tmp_mb + MEMORY_SLACK_MB) * 1024 * 1024
             folder = box.cgroups["memory"]
-            name = "memory.limit_in_bytes" if _is_v1(folder) else "memory.max"
-            _write(folder, name, str(limit))
+            _write(folder, _file("memory", folder), str(limit))
+        if CPU in box.cgroups:
+            try:
+                self.cpu.limit(box.cgroups[CPU], memory_mb)  # every process of the box under it
+            except OSError:  # the cpu controller refused: this and later boxes go without
+                folder = box.cgroups.pop(CPU)
+                if folder not in box.cgroups.values():
+                    _remove_cgroup(folder)
+                self.cpu.fall_back()
         return box
 
     def _uid(self) -> int | None:
@@ -249,8 +299,10 @@ class Sandbox:
         return f"The lab runs handlers without namespaces or cgroups ({self.reason}). {protected}"
 
     def close(self) -> None:
-        """Remove this lab's cgroup folders (every box must be killed first)."""
-        for parent in self._parents.values():
+        """Remove this lab's cgroup folders (every box must be killed first) and release the
+        processes the duty-cycle throttle holds."""
+        self.cpu.stop()
+        for parent in set(self._parents.values()):
             for name in _listdirs(parent):
                 _remove_cgroup(os.path.join(parent, name))
             _remove_cgroup(parent)
@@ -310,45 +362,126 @@ def _cgroups_missing() -> str | None:
         if not os.access(folder, os.W_OK):
             return f"the {controller} cgroup at {folder} is not writable for this user"
         # os.access can say yes where a security module (Landlock, AppArmor) still says no.
-        probe = os.path.join(folder, f"lambda-lab-probe-{os.getpid()}-{threading.get_ident()}")
+        name = f"{PREFIX}probe-{os.getpid()}-{threading.get_ident()}"
         try:
-            os.mkdir(probe)
+            probe = _lab_group(controller, name)
         except OSError as exc:
             return f"the {controller} cgroup at {folder} refused a new group ({exc.strerror})"
+        works = os.path.exists(os.path.join(probe, _file(controller, probe)))
         _remove_cgroup(probe)
+        if not works:
+            return f"the {controller} cgroup at {folder} gives new groups no {controller} limit"
     return None
 
 
 def _controller_dir(controller: str) -> str:
-    """This process's own cgroup folder for `controller` (v1 hierarchy, or v2 unified)."""
+    """The folder this lab makes its groups for `controller` in: this process's own group of
+    the controller's v1 hierarchy, else the v2 group `_v2_parent` picks when the controller is
+    available there (v2 has no freezer controller: every group but the root has
+    `cgroup.freeze`); "" when there is neither."""
     v1 = os.path.join(CGROUP_ROOT, controller)
-    with open("/proc/self/cgroup") as lines:
-        entries = [line.rstrip("\n").split(":", 2) for line in lines]
-    for _id, names, path in entries:
+    for names, path in _own_cgroups():
         if controller in names.split(",") and os.path.isdir(v1):
             return os.path.join(v1, path.lstrip("/"))
-    for _id, names, path in entries:
-        if names == "":
-            folder = os.path.join(CGROUP_ROOT, path.lstrip("/"))
-            with (
-                contextlib.suppress(OSError),
-                open(os.path.join(folder, "cgroup.subtree_control")) as control,
-            ):
-                enabled = control.read().split()
-                if controller in enabled or controller == "freezer":
-                    return folder
+    parent = _v2_parent()
+    if parent and (controller == "freezer" or controller in _words(parent, "cgroup.controllers")):
+        return parent
     return ""
 
 
+def _own_cgroups() -> list[tuple[str, str]]:
+    """(controllers, path) of each cgroup hierarchy this process is in ("" names v2)."""
+    with open("/proc/self/cgroup") as lines:
+        entries = [line.rstrip("\n").split(":", 2) for line in lines]
+    return [(names, path) for _id, names, path in entries]
+
+
+def _v2_parent() -> str:
+    """Where this lab makes its v2 groups, "" without a v2 hierarchy.
+
+    Only leaf groups may hold processes in v2: a group with processes cannot enable controllers
+    for groups below it, the root excepted. The lab's process stays in its own group, so the
+    lab's groups go beside it, under its parent, which then holds no process of its own; under
+    its own group only when that is the root. At the top of a cgroup namespace (a container),
+    where the parent is out of sight, they go under its own group too: there they get
+    `cgroup.freeze`, `cgroup.kill` and `cgroup.procs`, but no controllers.
+    """
+    mount = _v2_mount()
+    own = next((path for names, path in _own_cgroups() if names == ""), None)
+    if mount is None or own is None:
+        return ""
+    point, root = mount
+    if not (own + "/").startswith(root.rstrip("/") + "/"):
+        return ""
+    folder = os.path.join(point, own[len(root.rstrip("/")) :].lstrip("/")).rstrip("/")
+    is_root = not os.path.exists(os.path.join(folder, "cgroup.type"))
+    return folder if is_root or folder == point.rstrip("/") else os.path.dirname(folder)
+
+
+def _v2_mount() -> tuple[str, str] | None:
+    """(mount point, root inside the hierarchy) of the first cgroup v2 mount, if any."""
+    with contextlib.suppress(OSError), open("/proc/self/mountinfo") as info:
+        for line in info:
+            fields = line.split()
+            if "-" in fields and fields[fields.index("-") + 1] == "cgroup2":
+                return fields[4], fields[3]
+    return None
+
+
+def _lab_group(controller: str, name: str) -> str:
+    """Make (or reuse) the lab's group `name` for `controller`, and return its folder.
+
+    In v2 the controller is enabled for the groups below it: in the parent's
+    `cgroup.subtree_control` where it is not yet (refused with EBUSY where the parent holds
+    processes and is not the root), then in the lab group's own, which holds no process.
+    """
+    parent = _controller_dir(controller)
+    if not parent:
+        raise OSError(errno.ENOENT, f"no {controller} cgroup controller")
+    folder = os.path.join(parent, name)
+    os.makedirs(folder, exist_ok=True)
+    if _is_v1(folder) or controller == "freezer":
+        return folder
+    try:
+        for group in (parent, folder):
+            if controller not in _words(group, "cgroup.subtree_control"):
+                with open(os.path.join(group, "cgroup.subtree_control"), "w") as control:
+                    control.write(f"+{controller}")
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)  # only when empty: another controller's boxes may be in it
+        raise
+    return folder
+
+
+def _words(folder: str, name: str) -> list[str]:
+    with contextlib.suppress(OSError), open(os.path.join(folder, name)) as file:
+        return file.read().split()
+    return []
+
+
 def _is_v1(folder: str) -> bool:
-    return not os.path.exists(os.path.join(folder, "cgroup.events"))
+    """Whether `folder` is a v1 group (every v2 group, the root too, has cgroup.controllers)."""
+    return not os.path.exists(os.path.join(folder, "cgroup.controllers"))
+
+
+def _file(controller: str, folder: str) -> str:
+    """The file that limits `controller` in `folder`, v1 or v2."""
+    v1, v2 = _FILES[controller]
+    return v1 if _is_v1(folder) else v2
 
 
 _FROZEN, _THAWED = "FROZEN", "THAWED"
 
 
 def _freeze_file(folder: str) -> str:
-    return "freezer.state" if _is_v1(folder) else "cgroup.freeze"
+    return _file("freezer", folder)
+
+
+def _kill_group(folder: str) -> None:
+    """v2 (Linux 5.14+): SIGKILL every process of the group at once, frozen ones included."""
+    if not _is_v1(folder) and os.path.exists(os.path.join(folder, "cgroup.kill")):
+        _write(folder, "cgroup.kill", "1")
 
 
 def _write(folder: str, name: str, value: str) -> None:
@@ -385,6 +518,7 @@ def _remove_cgroup(folder: str) -> None:
         except OSError as exc:
             if exc.errno != errno.EBUSY:
                 return
+        _kill_group(folder)
         with contextlib.suppress(OSError), open(os.path.join(folder, "cgroup.procs")) as procs:
             _signal_all([int(line) for line in procs if line.strip()], signal.SIGKILL)
         if os.path.exists(os.path.join(folder, "freezer.state")):
@@ -394,8 +528,7 @@ def _remove_cgroup(folder: str) -> None:
 
 def _remove_abandoned_cgroups() -> None:
     """Remove the cgroups of labs whose process died without stop()."""
-    for controller in CONTROLLERS:
-        parent = _controller_dir(controller)
+    for parent in {_controller_dir(controller) for controller in (*CONTROLLERS, CPU)}:
         for name in _listdirs(parent) if parent else []:
             owner = name[len(PREFIX) :].split("-", 1)[0] if name.startswith(PREFIX) else ""
             if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
