@@ -25,7 +25,6 @@ records (localstack/localstack#13784).
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -46,7 +45,6 @@ PATH = (
 )
 TYPE = "provisioned-concurrency"  # AWS_LAMBDA_INITIALIZATION_TYPE of these environments
 INIT_FAILURE = "FUNCTION_ERROR_INIT_FAILURE"  # StatusReason when an environment's init fails
-INIT_ERROR_LINE = re.compile(r"\[ERROR\] [\w.]+: ")  # how the worker reports an init error
 STORE = "_course_provisioned_concurrency"  # on moto's backend, so a moto reset clears it
 _running: list[Callable[[], Any]] = [lambda: None]
 
@@ -202,7 +200,7 @@ def _allocate(plan: list[Any], config: Config) -> None:
         if ready is not None:
             call.output.drain(env.log_fd)  # what init printed, up to the ready message
         init_logs = call.output.take()
-        failed = ready is None or _init_failed(init_logs)
+        failed = ready is None or ready.get("init_failed", False)
         with runtime._lock:
             env.busy = False
         if failed:
@@ -216,12 +214,6 @@ def _allocate(plan: list[Any], config: Config) -> None:
         _release(config)
     else:
         config.status = "READY"
-
-
-def _init_failed(init_logs: str) -> bool:
-    """Whether the init phase ended with the runtime's error line (an exception at import)."""
-    lines = init_logs.strip().splitlines()
-    return bool(lines) and INIT_ERROR_LINE.match(lines[-1]) is not None
 
 
 def _release(config: Config) -> None:

@@ -389,7 +389,8 @@ def _run_runtime(conn: Connection, log_fd: int, spec: dict, namespaces: bool, mo
     log_format.configure(environment.log_handler, root, env)  # LoggingConfig: JSON, level
     _current_environment = environment
     environment.init()
-    conn.send_bytes(json.dumps({"logs": ""}).encode())
+    ready = {"logs": "", "init_failed": environment.init_error is not None}
+    conn.send_bytes(json.dumps(ready).encode())
     environment.serve()
 
 
