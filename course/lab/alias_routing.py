@@ -20,6 +20,8 @@ from typing import Any
 
 from moto.awslambda.models import LambdaBackend
 
+from course.lab.invocation import INVOKED_ALIAS_ARN
+
 _originals: dict[str, Callable[..., Any]] = {}
 _random = random.Random()
 
@@ -106,10 +108,17 @@ def _invoke(
     headers: Any,
     response_headers: Any,
 ) -> Any:
-    name, _ = split(function_name, qualifier)
+    name, alias = split(function_name, qualifier)
     version = route(self, function_name, qualifier)
     target = function_name if version is None else name
-    return _originals["invoke"](self, target, version, body, headers, response_headers)
+    token = None
+    if alias and is_alias(self, name, alias):
+        token = INVOKED_ALIAS_ARN.set(f"{self.get_function(name).function_arn}:{alias}")
+    try:
+        return _originals["invoke"](self, target, version, body, headers, response_headers)
+    finally:
+        if token is not None:
+            INVOKED_ALIAS_ARN.reset(token)
 
 
 def _add_permission(

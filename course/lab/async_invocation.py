@@ -9,6 +9,7 @@ of them is recorded in `dropped` with the reason.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 import time
@@ -60,7 +61,17 @@ class EventQueue:
             self._pending[fn.function_name] += 1
             generation = self._generation
         try:
-            self._pool.submit(self._process, fn, event, hop, request_id, time.time(), generation)
+            # The caller's context (the alias it invoked) goes with the event to the pool.
+            self._pool.submit(
+                contextvars.copy_context().run,
+                self._process,
+                fn,
+                event,
+                hop,
+                request_id,
+                time.time(),
+                generation,
+            )
         except RuntimeError:  # the pool shut down meanwhile
             self._finish(fn)
             self.drop(fn, event, request_id, "lab stopped")

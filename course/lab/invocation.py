@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
+
+# The alias ARN a caller invoked (`name:alias`), while that invocation is being started: the
+# handler's context.invoked_function_arn names the alias, as on AWS, not the version it ran.
+INVOKED_ALIAS_ARN: ContextVar[str | None] = ContextVar("invoked_alias_arn", default=None)
 
 
 @dataclass

@@ -31,7 +31,7 @@ from typing import Any
 from course.facts import fact
 from course.lab import layers, log_format, tracing
 from course.lab.init_billing import init_is_billed
-from course.lab.invocation import Invocation
+from course.lab.invocation import INVOKED_ALIAS_ARN, Invocation
 from course.lab.logs import FunctionLog, OutputBuffer
 from course.lab.sandbox import Box, Sandbox
 
@@ -764,6 +764,10 @@ def _billed_init_ms(fn: Any, init_ms: float | None) -> float:
 
 
 def _invoked_arn(fn: Any) -> str:
+    """The ARN the caller invoked: the alias's when it named one, else the version's."""
+    alias_arn = INVOKED_ALIAS_ARN.get()
+    if alias_arn and alias_arn.rsplit(":", 1)[0].endswith(f":function:{fn.function_name}"):
+        return alias_arn
     version = str(fn.version)
     if version == "$LATEST" or fn.function_arn.endswith(f":{version}"):
         return fn.function_arn

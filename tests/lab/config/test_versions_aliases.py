@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+import boto3
 import pytest
 
 ONE = "import os\n\ndef handler(event, context):\n    return ['one', os.environ['STAGE']]\n"
@@ -59,3 +60,30 @@ def test_an_alias_without_weights_runs_its_version_and_updates_move_it(lab, lam)
         FunctionName="moving", Name="prod", RoutingConfig={"AdditionalVersionWeights": {"1": 1.0}}
     )
     assert _run(lam, FunctionName="moving", Qualifier="prod")[1] == "1"
+
+
+ARN = """
+def handler(event, context):
+    print("ARN", context.invoked_function_arn)
+    return context.invoked_function_arn
+"""
+
+
+def test_the_handler_sees_the_arn_it_was_invoked_by(lab, lam):
+    arn = lab.deploy("named", ARN)["FunctionArn"]
+    lam.publish_version(FunctionName="named")
+    lam.create_alias(
+        FunctionName="named",
+        Name="live",
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"1": 0.0}},
+    )
+    assert _run(lam, FunctionName="named") == (f'"{arn}"', "$LATEST")
+    assert _run(lam, FunctionName="named", Qualifier="1") == (f'"{arn}:1"', "1")
+    assert _run(lam, FunctionName="named", Qualifier="live") == (f'"{arn}:live"', "1")
+    assert _run(lam, FunctionName=f"{arn}:live") == (f'"{arn}:live"', "1")
+    lam.invoke(FunctionName="named:live", InvocationType="Event")
+    lab.wait()
+    logs = boto3.client("logs")
+    events = logs.filter_log_events(logGroupName="/aws/lambda/named", filterPattern="ARN")
+    assert events["events"][-1]["message"].strip() == f"ARN {arn}:live"
