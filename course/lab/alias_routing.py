@@ -13,9 +13,10 @@ An asynchronous event is routed once, when Lambda accepts it; its retries run th
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from moto.awslambda.models import LambdaBackend
@@ -95,6 +96,24 @@ def target_arn(backend: LambdaBackend, function_name: str, qualifier: str | None
     return fn.function_arn
 
 
+@contextlib.contextmanager
+def invoked_as(
+    backend: LambdaBackend, function_name: str, qualifier: str | None = None
+) -> Iterator[None]:
+    """Within this block, an invocation of `function_name` that names an alias shows the
+    handler the alias's ARN as `context.invoked_function_arn`, as AWS does (an asynchronous
+    event keeps it for its run and retries)."""
+    name, qualifier = split(function_name, qualifier)
+    token = None
+    if qualifier and is_alias(backend, name, qualifier):
+        token = INVOKED_ALIAS_ARN.set(f"{backend.get_function(name).function_arn}:{qualifier}")
+    try:
+        yield
+    finally:
+        if token is not None:
+            INVOKED_ALIAS_ARN.reset(token)
+
+
 def is_alias(backend: LambdaBackend, name: str, qualifier: str) -> bool:
     """Whether `qualifier` names an alias of function `name` (not a version or $LATEST)."""
     return qualifier in backend._lambdas._get_function_aliases(name)
@@ -108,17 +127,11 @@ def _invoke(
     headers: Any,
     response_headers: Any,
 ) -> Any:
-    name, alias = split(function_name, qualifier)
+    name, _ = split(function_name, qualifier)
     version = route(self, function_name, qualifier)
     target = function_name if version is None else name
-    token = None
-    if alias and is_alias(self, name, alias):
-        token = INVOKED_ALIAS_ARN.set(f"{self.get_function(name).function_arn}:{alias}")
-    try:
+    with invoked_as(self, function_name, qualifier):
         return _originals["invoke"](self, target, version, body, headers, response_headers)
-    finally:
-        if token is not None:
-            INVOKED_ALIAS_ARN.reset(token)
 
 
 def _add_permission(

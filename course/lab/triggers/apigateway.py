@@ -256,10 +256,12 @@ def _invoke(uri: str, event: dict, region: str) -> tuple[int, list[tuple[str, st
         )
     response_headers: dict[str, str] = {}
     try:
-        fn = alias_routing.resolve(lambda_backends[arn.split(":")[4]][arn.split(":")[3]], arn)
-        payload = fn.invoke(
-            json.dumps(event), {"X-Amz-Invocation-Type": "RequestResponse"}, response_headers
-        )
+        fn_backend = lambda_backends[arn.split(":")[4]][arn.split(":")[3]]
+        fn = alias_routing.resolve(fn_backend, arn)
+        with alias_routing.invoked_as(fn_backend, arn):
+            payload = fn.invoke(
+                json.dumps(event), {"X-Amz-Invocation-Type": "RequestResponse"}, response_headers
+            )
     except Exception as exc:  # noqa: BLE001 - missing function, throttling: API GW says 502
         raise ApiGatewayError(INTERNAL_ERROR, f"Invoking {arn} failed: {exc}") from None
     if response_headers.get("x-amz-function-error"):

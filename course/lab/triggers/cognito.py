@@ -115,10 +115,12 @@ def run_trigger(pool: Any, trigger: str, event: dict) -> dict | None:
         )
     headers: dict[str, str] = {}
     try:
-        fn = alias_routing.resolve(lambda_backends[arn.split(":")[4]][arn.split(":")[3]], arn)
-        payload = fn.invoke(
-            json.dumps(event), {"X-Amz-Invocation-Type": "RequestResponse"}, headers
-        )
+        fn_backend = lambda_backends[arn.split(":")[4]][arn.split(":")[3]]
+        fn = alias_routing.resolve(fn_backend, arn)
+        with alias_routing.invoked_as(fn_backend, arn):
+            payload = fn.invoke(
+                json.dumps(event), {"X-Amz-Invocation-Type": "RequestResponse"}, headers
+            )
     except Exception as exc:  # noqa: BLE001 - missing function, throttling
         raise _error(f"{trigger} invocation failed: {exc}", "UnexpectedLambdaException") from None
     answer = json.loads(payload or b"null")

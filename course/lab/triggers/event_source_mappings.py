@@ -243,10 +243,14 @@ class Poller:
 
     def invoke(self, records: list[dict]) -> tuple[bool, Any]:
         """Invoke the function synchronously with one batch; (succeeded, parsed payload)."""
+        from moto.awslambda.models import lambda_backends
+
         from course.lab.runtime import TooManyRequests
 
+        backend = lambda_backends[self.esm.account_id][self.esm.region]
         try:
-            result = self.lab.runtime.run(self.function(), json.dumps({"Records": records}))
+            with alias_routing.invoked_as(backend, self.esm.function_arn):
+                result = self.lab.runtime.run(self.function(), json.dumps({"Records": records}))
         except TooManyRequests:
             return False, None
         payload = json.loads(result.payload or b"null")

@@ -238,7 +238,8 @@ def _invoke_target(rule: Any, target: dict, event: dict) -> None:
         reason = missing_permission(decision, rule.arn, rule.account_id)
         _state.lab.events.drop(fn, payload, "", f"Rule {rule.name} could not invoke: {reason}")
         return
-    fn.invoke(payload, {"X-Amz-Invocation-Type": "Event"}, {})
+    with alias_routing.invoked_as(lambda_backends[account][region], arn):
+        fn.invoke(payload, {"X-Amz-Invocation-Type": "Event"}, {})
 
 
 def _send(rule: Any, event: dict) -> None:

@@ -121,7 +121,8 @@ def _send_log_event(
         reason = missing_permission(decision, source, self.account_id)
         _state.lab.events.drop(fn, event, "", f"CloudWatch Logs could not deliver: {reason}")
         return
-    fn.invoke(event, {"X-Amz-Invocation-Type": "Event"}, {})
+    with alias_routing.invoked_as(self, function_arn):
+        fn.invoke(event, {"X-Amz-Invocation-Type": "Event"}, {})
 
 
 def install(lab: Any) -> None:

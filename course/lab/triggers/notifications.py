@@ -76,7 +76,8 @@ def _invoke_async(account_id: str, event: dict, function_arn: str, region: str) 
     except Exception as exc:  # noqa: BLE001 - AWS drops it too, but the lab says so
         _record_undeliverable(function_arn, body, f"The function does not exist ({exc}).")
         return
-    fn.invoke(body, {"X-Amz-Invocation-Type": "Event"}, {})
+    with alias_routing.invoked_as(lambda_backends[account_id][region], function_arn):
+        fn.invoke(body, {"X-Amz-Invocation-Type": "Event"}, {})
 
 
 def _deliver_s3(account_id: str, event: dict, function_arn: str, region: str) -> None:

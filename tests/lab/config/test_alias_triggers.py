@@ -16,7 +16,11 @@ import pytest
 from course.lab import alias_routing
 from course.lessons.integrations import allow
 
-CODE = "def handler(event, context):\n    return {'n': len(event.get('Records', []))}\n"
+CODE = """
+def handler(event, context):
+    print("ARN", context.invoked_function_arn)
+    return {'n': len(event.get('Records', []))}
+"""
 WEIGHT = 0.3
 EVENTS = 120
 MEMORY = {"1": 128, "2": 256}
@@ -45,8 +49,15 @@ def _canary(lab, lam, name):
     return alias["AliasArn"]
 
 
-def _assert_split(lab, name, invocation_type):
+def _assert_split(lab, name, invocation_type, alias_arn=None):
     runs = [i for i in lab.invocations if i.function == name]
+    if alias_arn:  # the handler is shown the alias it was invoked through, as on AWS
+        logs = boto3.client("logs")
+        pages = logs.get_paginator("filter_log_events").paginate(
+            logGroupName=f"/aws/lambda/{name}", filterPattern="ARN"
+        )
+        shown = {e["message"].split()[1] for page in pages for e in page["events"]}
+        assert shown == {alias_arn}
     assert len(runs) == EVENTS
     assert {i.invocation_type for i in runs} == {invocation_type}
     assert all(i.outcome == "success" for i in runs)
@@ -68,7 +79,7 @@ def test_s3_notifications_to_an_alias_follow_its_weights(lab, lam, seeded):
     for n in range(EVENTS):
         s3.put_object(Bucket="canary-inbox", Key=f"k{n}", Body=b"x")
     lab.wait()
-    _assert_split(lab, "s3-canary", "Event")
+    _assert_split(lab, "s3-canary", "Event", arn)
 
 
 def test_an_sqs_mapping_on_an_alias_keeps_the_alias_and_follows_its_weights(lab, lam, seeded):
@@ -86,16 +97,16 @@ def test_an_sqs_mapping_on_an_alias_keeps_the_alias_and_follows_its_weights(lab,
     )
     assert mapping["FunctionArn"] == arn  # as on AWS: the alias, not its current version
     lab.wait()
-    _assert_split(lab, "sqs-canary", "RequestResponse")
+    _assert_split(lab, "sqs-canary", "RequestResponse", arn)
 
 
 def test_async_invokes_of_an_alias_follow_its_weights(lab, lam, seeded):
-    _canary(lab, lam, "async-canary")
+    arn = _canary(lab, lam, "async-canary")
     for _ in range(EVENTS):
         answer = lam.invoke(FunctionName="async-canary:live", InvocationType="Event", Payload=b"{}")
         assert answer["StatusCode"] == 202
     lab.wait()
-    _assert_split(lab, "async-canary", "Event")
+    _assert_split(lab, "async-canary", "Event", arn)
 
 
 def test_a_trigger_on_a_version_arn_runs_that_versions_frozen_code(lab, lam):
