@@ -105,9 +105,16 @@ class CpuShare:
             _write(os.path.join(folder, "cpu.max"), f"{quota_us(memory_mb)} {PERIOD_US}")
 
     def apply(self, box: Throttled, memory_mb: int) -> None:
-        """Once an environment's runtime runs: throttle it unless its box has a cpu group."""
+        """Once an environment is set up and its runtime starts: the quota on its box's cpu
+        group (every process of the environment under it), or else the duty-cycle throttle."""
         cpus = share(memory_mb)
-        if "cpu" in box.cgroups or self.mode == "off" or cpus >= 1:
+        if "cpu" in box.cgroups:
+            try:
+                self.limit(box.cgroups["cpu"], memory_mb)
+                return
+            except OSError:  # the cpu controller refused: this and later boxes go without
+                self.fall_back()
+        if self.mode == "off" or cpus >= 1:
             return
         with self._lock:
             self._throttled[box.pid] = (cpus, box)

@@ -126,10 +126,13 @@ def test_forcing_a_mode_or_a_refusing_controller_leaves_the_level(monkeypatch):
         parent = sandbox._parents["cpu"]
         Path(parent, "cpu.cfs_quota_us").write_text("1000")  # below what 1,769 MB needs
         box = sandbox.box("refused", 1769, 0)
-        assert sandbox.level == LEVELS[0] and set(box.cgroups) == {"pids", "memory", "freezer"}
-        assert sandbox.cpu.mode == "duty-cycle"
-        assert "refused" not in os.listdir(parent)
+        sandbox.cpu.apply(box, 1769)  # as the runtime does once the environment is set up
+        assert sandbox.level == LEVELS[0] and sandbox.cpu.mode == "duty-cycle"
+        later = sandbox.box("later", 1769, 0)
+        assert set(later.cgroups) == {"pids", "memory", "freezer"}  # only the CPU share fell back
         box.kill()
+        later.kill()
+        assert not {"refused", "later"} & set(os.listdir(parent))
     finally:
         sandbox.close()
     for forced, level, mode in [
