@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from botocore.session import get_session
 from moto.awslambda import urls as lambda_urls
-from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.responses import LambdaResponse
 from moto.core.utils import iso_8601_datetime_with_nanoseconds
@@ -201,7 +201,8 @@ def _get_account_settings(self: LambdaResponse) -> tuple[int, dict[str, str], st
 
 
 def _check_configuration(config: dict[str, Any], *, creating: bool) -> None:
-    """Raise InvalidParameterValueException for the first setting AWS would reject."""
+    """Raise AWS's error (ValidationException or InvalidParameterValueException) for the first
+    setting AWS would reject."""
     if "MemorySize" in config:
         _check_range("MemorySize", config["MemorySize"], "memory.min_mb", "memory.max_mb")
     if "Timeout" in config:
@@ -212,6 +213,7 @@ def _check_configuration(config: dict[str, Any], *, creating: bool) -> None:
             config["EphemeralStorage"].get("Size"),
             "ephemeral_storage.min_mb",
             "ephemeral_storage.max_mb",
+            member="ephemeralStorage.size",
         )
     if config.get("Environment"):
         _check_environment(config["Environment"].get("Variables") or {})
@@ -227,19 +229,37 @@ def _check_configuration(config: dict[str, Any], *, creating: bool) -> None:
         _check_handler(config["Handler"])
 
 
-def _check_range(name: str, value: Any, low_id: str, high_id: str, extra: str = "") -> None:
+def _check_range(
+    name: str, value: Any, low_id: str, high_id: str, extra: str = "", member: str | None = None
+) -> None:
+    """Raise ValidationException for a value outside [low, high] of the facts file.
+
+    AWS words it two ways: a limit of the API model is "1 validation error detected: Value 'V'
+    at 'member' failed to satisfy constraint: ..." (give `member`); Lambda's own check of
+    MemorySize is "'MemorySize' value failed to satisfy constraint: ...".
+    """
     low, high = fact(low_id), fact(high_id)
     if isinstance(value, bool) or not isinstance(value, int):
-        bound = "be a whole number"
-    elif value < low.value:
+        raise InvalidParameterValueException(
+            f"'{name}' value failed to satisfy constraint: Member must be a whole number. "
+            f"The limit is {low} to {high} ({_from_facts(low, high)}).{extra}"
+        )
+    if value < low.value:
         bound = f"have value greater than or equal to {low.value}"
     elif value > high.value:
         bound = f"have value less than or equal to {high.value}"
     else:
         return
-    raise InvalidParameterValueException(
-        f"'{name}' value failed to satisfy constraint: Member must {bound}. "
-        f"The limit is {low} to {high} ({_from_facts(low, high)}).{extra}"
+    if member is None:
+        aws = f"'{name}' value failed to satisfy constraint: Member must {bound}."
+    else:
+        aws = (
+            f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+            f"constraint: Member must {bound}."
+        )
+    raise LambdaClientError(
+        "ValidationException",
+        f"{aws} The limit is {low} to {high} ({_from_facts(low, high)}).{extra}",
     )
 
 
@@ -249,7 +269,7 @@ def _check_timeout(value: Any) -> None:
         f" The newest AWS SDK model allows up to {sdk} ({sdk.id}, {sdk.status}); "
         f"this course follows the documented {documented}."
     )
-    _check_range("Timeout", value, "timeout.min_s", "timeout.max_s", extra=newer)
+    _check_range("Timeout", value, "timeout.min_s", "timeout.max_s", extra=newer, member="timeout")
 
 
 def _check_environment(variables: dict[str, str]) -> None:

@@ -49,7 +49,7 @@ def error_message(decision: Decision) -> str:
     return (
         "Lambda was unable to decrypt the environment variables because KMS access was "
         "denied. Please check the function's KMS key settings. KMS Exception: "
-        f"AccessDeniedException KMS Message: {decision.message()}"
+        f"AccessDeniedExceptionKMS Message: {decision.message()}"
     )
 
 

@@ -594,13 +594,18 @@ def _function_invoke(fn: Any, body: Any, request_headers: Any, response_headers:
     event = event or "{}"
     size = len(event.encode())
     limit_id = "payload.async_mb" if kind == "Event" else "payload.sync_request_mb"
-    if size > _mb_bytes(limit_id):
+    limit = _mb_bytes(limit_id)
+    if size > limit:  # AWS's words (error code RequestEntityTooLargeException), then the fact
+        aws_words = (
+            f"{size} byte payload is too large for the Event invocation type (limit {limit} bytes)"
+            if kind == "Event"
+            else f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+        )
         raise _lambda_error(
             413,
-            "RequestTooLargeException",
-            f"Request must be smaller than {_mb_bytes(limit_id)} bytes for the "
-            f"{'Event' if kind == 'Event' else 'RequestResponse'} invocation type "
-            f"({fact(limit_id)}, {limit_id} in the facts file); this one is {size} bytes.",
+            "RequestEntityTooLargeException",
+            f"{aws_words} ({fact(limit_id)}: {limit_id} in the course facts file; "
+            f"this request is {size:,} bytes).",
         )
     try:
         json.loads(event)

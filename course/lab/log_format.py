@@ -3,7 +3,10 @@
 With `LoggingConfig.LogFormat` JSON, the Python runtime writes each `logging` record as one
 JSON object (timestamp, level, message, logger, requestId) and Lambda writes its own lines
 (`platform.initStart`, `platform.start`, `platform.report`) as JSON objects with `time`, `type`
-and `record`. `ApplicationLogLevel` filters the handler's records (the runtime reads it from
+and `record`. An uncaught exception (in init or in the handler) is one JSON object too: the
+runtime's error document (errorMessage, errorType, requestId, stackTrace) with a timestamp and
+level ERROR; in Text mode it is an `[ERROR] Type: message` line and the traceback.
+`ApplicationLogLevel` filters the handler's records (the runtime reads it from
 AWS_LAMBDA_LOG_LEVEL) and `SystemLogLevel` filters Lambda's lines, which are INFO. `print()`
 output stays plain text. This module has no moto in it: the worker process imports it.
 """
@@ -66,6 +69,35 @@ def configure(handler: logging.Handler, root: logging.Logger, env: dict[str, str
     logging.addLevelName(TRACE_LEVEL, "TRACE")
     handler.setFormatter(JsonFormatter())
     root.setLevel(python_level(env.get(LEVEL_VARIABLE) or DEFAULT_LEVEL))
+
+
+def uncaught_error(error: dict[str, Any], env: dict[str, str], traceback: bool = True) -> str:
+    """The log text for an uncaught exception, as the Python runtime writes it.
+
+    In JSON mode: one object, `timestamp` (to the second, as the runtime's bootstrap writes it),
+    `level` ERROR, then the error document; it is dropped ("") when AWS_LAMBDA_LOG_LEVEL is
+    FATAL, the only level above ERROR. In Text mode: `[ERROR] Type: message`, then the
+    traceback when `traceback` is true.
+    """
+    if env.get(FORMAT_VARIABLE) == "JSON":
+        threshold = env.get(LEVEL_VARIABLE) or DEFAULT_LEVEL
+        if APPLICATION_LEVELS.index(threshold) > APPLICATION_LEVELS.index("ERROR"):
+            return ""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        document = {
+            key: error.get(key, default)
+            for key, default in (
+                ("errorMessage", ""),
+                ("errorType", ""),
+                ("requestId", ""),
+                ("stackTrace", []),
+            )
+        }
+        return json.dumps({"timestamp": stamp, "level": "ERROR", **document}) + "\n"
+    text = f"[ERROR] {error['errorType']}: {error['errorMessage']}\n"
+    if traceback:
+        text += "Traceback (most recent call last):\n" + "".join(error["stackTrace"])
+    return text
 
 
 def system_allows(config: dict[str, Any], level: str = PLATFORM_LEVEL) -> bool:

@@ -134,7 +134,7 @@ class Environment:
             self.handler = self._load(self.env["_HANDLER"])
         except _InitError as exc:
             self.init_error = exc.error
-            print(f"[ERROR] {exc.error['errorType']}: {exc.error['errorMessage']}")
+            print(log_format.uncaught_error(exc.error, self.env, traceback=False), end="")
         finally:
             self._own_output()
             if os.getpid() != self.pid:
@@ -210,8 +210,8 @@ class Environment:
                 os._exit(1)
             trace = _user_trace(exc.__traceback__.tb_next)
             response = {"ok": False, "error": _error(type(exc).__name__, str(exc), trace)}
-            print(f"[ERROR] {type(exc).__name__}: {exc}\nTraceback (most recent call last):")
-            print("".join(trace), end="")
+            error = {**response["error"], "requestId": request_id}
+            print(log_format.uncaught_error(error, self.env), end="")
         finally:
             duration = (time.perf_counter() - start) * 1000
             self._own_output()

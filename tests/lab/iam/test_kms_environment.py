@@ -42,12 +42,13 @@ def test_a_role_without_kms_decrypt_gets_lambdas_kms_error(lab, key_arn):
     error = caught.value.response["Error"]
     assert error["Code"] == "KMSAccessDeniedException"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 502
+    # AWS runs "AccessDeniedException" and "KMS Message" together (cattle-ops/
+    # terraform-aws-gitlab-runner#1253, 4dn-dcic/tibanna#402, DataBiosphere/azul#4200).
     assert error["Message"].startswith(
-        "Lambda was unable to decrypt the environment variables because KMS access was denied."
-    )
-    assert (
-        "User: arn:aws:sts::123456789012:assumed-role/reader-role/reader is not authorized to "
-        f"perform: kms:Decrypt on resource: {key_arn}" in error["Message"]
+        "Lambda was unable to decrypt the environment variables because KMS access was denied. "
+        "Please check the function's KMS key settings. KMS Exception: AccessDeniedExceptionKMS "
+        "Message: User: arn:aws:sts::123456789012:assumed-role/reader-role/reader is not "
+        f"authorized to perform: kms:Decrypt on resource: {key_arn}"
     )
     assert lab.invocations == []
     assert "kms:Decrypt" in lab.explain_denial("reader")

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from course.facts import fact
 
@@ -99,20 +100,36 @@ def test_exits_are_exit_errors_and_the_lab_keeps_working(lab, lam, deploy, handl
     assert call(lam, "fine", {"ok": 1})[1] == {"ok": 1}
 
 
-def test_sync_request_over_6_mb_is_rejected(lam, deploy):
+def test_sync_request_over_6_mb_is_rejected_with_aws_words(lam, deploy):
+    # AWS: awslabs/aws-athena-query-federation#793 (Status Code 413, Error Code
+    # RequestEntityTooLargeException), pelmers/streetwarp-web#14.
     deploy("echo", "errors.echo")
     limit = fact("payload.sync_request_mb").value * 1024 * 1024
-    with pytest.raises(lam.exceptions.RequestTooLargeException) as caught:
+    with pytest.raises(ClientError) as caught:
         lam.invoke(FunctionName="echo", Payload=json.dumps("x" * limit))
+    error = caught.value.response["Error"]
+    assert error["Code"] == "RequestEntityTooLargeException"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
-    assert "payload.sync_request_mb" in str(caught.value)
+    assert error["Message"].startswith(
+        f"Request must be smaller than {limit} bytes for the InvokeFunction operation ("
+    )
+    assert "payload.sync_request_mb" in error["Message"]
 
 
-def test_async_request_over_the_async_limit_is_rejected(lam, deploy):
+def test_async_request_over_the_async_limit_is_rejected_with_aws_words(lam, deploy):
+    # AWS: ASFHyP3/hyp3#2241 ("264496 byte payload is too large for the Event invocation type
+    # (limit 262144 bytes)", from boto3's ClientError).
     deploy("echo", "errors.echo")
     limit = fact("payload.async_mb").value * 1024 * 1024
-    with pytest.raises(lam.exceptions.RequestTooLargeException):
-        lam.invoke(FunctionName="echo", InvocationType="Event", Payload=json.dumps("x" * limit))
+    payload = json.dumps("x" * limit)
+    with pytest.raises(ClientError) as caught:
+        lam.invoke(FunctionName="echo", InvocationType="Event", Payload=payload)
+    error = caught.value.response["Error"]
+    assert error["Code"] == "RequestEntityTooLargeException"
+    assert error["Message"].startswith(
+        f"{len(payload)} byte payload is too large for the Event invocation type "
+        f"(limit {limit} bytes) ("
+    )
 
 
 def test_response_over_6_mb_is_response_size_too_large(lam, deploy):
