@@ -41,14 +41,6 @@ def echo(event, context):
     return event
 
 
-def exit_later(event, context):
-    """Ends its own process shortly after returning, between two invocations."""
-    import threading
-
-    threading.Timer(0.1, os._exit, args=(1,)).start()
-    return "bye"
-
-
 def hog_then_stop(event, context):
     """Holds event["mb"] MB, then sleeps past the timeout or ends its own process."""
     block = bytearray(event["mb"] * 1024 * 1024)
