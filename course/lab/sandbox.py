@@ -85,6 +85,7 @@ _MOUNT_FLAGS = {
     "relatime": 0x200000,
 }
 _PR_SET_PDEATHSIG, _PR_SET_KEEPCAPS, _PR_SET_CHILD_SUBREAPER = 1, 8, 36
+_PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 24, 38
 _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_RAISE = 47, 2
 _CAP_DAC_READ_SEARCH = 2
 _CAPABILITY_VERSION_3 = 0x20080522
@@ -792,8 +793,23 @@ def enter_inside(spec: dict, namespaces: bool) -> None:
     if "pids" not in spec["cgroups"]:
         cap = process_cap()
         resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
+    if namespaces and uid is None:
+        # Not root: the user namespace made for the mounts gave this process every capability
+        # inside it, enough to remount the read-only view writable or unmount /var. Drop them.
+        _drop_capabilities(libc)
+    # No program it runs gains privileges either (a set-user-id root program, file capabilities).
+    _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     # After the user id change, which clears it: end with the parent, never orphaned.
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _drop_capabilities(libc: ctypes.CDLL) -> None:
+    """Give up every capability, now and for whatever this process runs."""
+    for capability in range(64):  # the bounding set first: dropping it needs CAP_SETPCAP
+        if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            break  # past the last capability this kernel knows
+    data = (_CapData * 2)(_CapData(0, 0, 0), _CapData(0, 0, 0))
+    _check(libc.capset(ctypes.byref(_CapHeader(_CAPABILITY_VERSION_3, 0)), data), "capset")
 
 
 class _CapHeader(ctypes.Structure):

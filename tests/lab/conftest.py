@@ -25,7 +25,8 @@ from course.facts import fact
 ZOO = Path(__file__).parent / "zoo" / "hostile.py"
 ROOT = Path(__file__).resolve().parents[2]
 ATTACKS = """
-# One lab attacked by the zoo: writes, forks, kills, a daemon; then stop() and what is left.
+# One lab attacked by the zoo: writes, remounts, forks, kills, a daemon; then stop() and what
+# is left.
 import json, os, time, boto3
 import course.lab
 lab = course.lab.start()
@@ -35,12 +36,14 @@ lab.deploy("killer", ZOO, handler="hostile.kill_pids")
 lab.deploy("daemon", ZOO, handler="hostile.leave_daemon")
 lab.deploy("places", ZOO, handler="hostile.places")
 lab.deploy("sleeper", ZOO, handler="hostile.sleep", timeout_s=1)
+lab.deploy("remounter", ZOO, handler="hostile.remount_and_write")
 lam = boto3.client("lambda")
 def call(name, payload):
     response = lam.invoke(FunctionName=name, Payload=json.dumps(payload))
     return json.loads(response["Payload"].read())
 result = {"isolation": lab.isolation}
 result["write"] = call("writer", {"paths": PATHS})
+result["remount"] = [call("remounter", {"paths": PATHS, "nested": n}) for n in (False, True)]
 result["fork"] = call("forker", {"threads": CAP - 100, "count": 150, "sleep_s": 30})
 if KILL:
     result["kill"] = call("killer", {"pids": [os.getpid(), lab.runtime._template.process.pid]})

@@ -34,6 +34,7 @@ def test_a_forced_lower_level_still_protects_files_the_lab_and_the_machine(level
         assert places["task_root"] == places["cwd"] != "/var/task"
     if os.geteuid() == 0:  # handlers get their own user id: no writes, no signals to the lab
         assert result["write"][notebook] in (errno.EROFS, errno.EACCES)
+        assert {r[notebook] for r in result["remount"]} <= {errno.EROFS, errno.EACCES}
         assert set(result["kill"].values()) <= {errno.EPERM, errno.ESRCH}
         assert result["fork"]["errno"] == errno.EAGAIN and result["fork"]["made"] < 100
         assert result["daemon_pids"] >= 2

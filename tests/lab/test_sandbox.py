@@ -61,6 +61,20 @@ def test_the_code_folder_is_read_only_and_tmp_is_writable(lab, lam, zoo):
 
 
 @namespaces
+@pytest.mark.parametrize("nested", [False, True])
+def test_remounting_or_unmounting_cannot_make_learner_files_writable(
+    lab, lam, zoo, learner_files, nested
+):
+    before = digest(learner_files)
+    notebook = str(next((learner_files / "notebooks").glob("*.ipynb")))
+    zoo("remounter", "remount_and_write")
+    response, body = invoke(lam, "remounter", {"paths": [notebook], "nested": nested})
+    assert "FunctionError" not in response, body
+    assert body[notebook] in (errno.EROFS, errno.EACCES), body
+    assert body["umount"] != 0  # /var stays covered: the code stays at /var/task
+    assert digest(learner_files) == before
+
+
 @namespaces
 def test_the_code_is_at_var_task_and_an_empty_opt_hides_the_machines(lab, lam, zoo):
     zoo("places", "places")
