@@ -85,7 +85,7 @@ _MOUNT_FLAGS = {
     "relatime": 0x200000,
 }
 _PR_SET_PDEATHSIG, _PR_SET_KEEPCAPS, _PR_SET_CHILD_SUBREAPER = 1, 8, 36
-_PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 24, 38
+_PR_SET_DUMPABLE, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 4, 24, 38
 _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_RAISE = 47, 2
 _CAP_DAC_READ_SEARCH = 2
 _CAPABILITY_VERSION_3 = 0x20080522
@@ -104,6 +104,7 @@ class Box:
     level: str
     cgroups: dict[str, str] = field(default_factory=dict)  # controller -> folder
     uid: int | None = None
+    hidden: list[str] = field(default_factory=list)  # folders covered by an empty one inside
     pid: int = 0  # the runtime process (pid 1 of its PID namespace where there is one)
     frozen: bool = False
     outer: int = 0  # the environment's first process, parent of the runtime
@@ -113,7 +114,12 @@ class Box:
 
     def spec(self) -> dict:
         """What the worker needs to enter this box."""
-        return {"level": self.level, "cgroups": self.cgroups, "uid": self.uid}
+        return {
+            "level": self.level,
+            "cgroups": self.cgroups,
+            "uid": self.uid,
+            "hidden": self.hidden,
+        }
 
     def members(self) -> list[int]:
         """Host pids of every process in the environment, daemons included."""
@@ -246,7 +252,7 @@ class Sandbox:
 
     def box(self, env_id: str, memory_mb: int, tmp_mb: int) -> Box:
         """A new sandbox for one environment: its cgroups made, its limits set."""
-        box = Box(self.level, uid=self._uid())
+        box = Box(self.level, uid=self._uid(), hidden=private_folders())
         try:
             for controller, parent in self._parents.items():
                 if controller == CPU and not self.cpu.mode.startswith("cgroup"):
@@ -680,6 +686,10 @@ def enter_outside(
     libc = _libc()
     _check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate")
     moved = _show_at_aws_places(libc, folders, needed)
+    for folder in spec.get("hidden", []):  # before the way is opened: it may lie on it
+        _check(libc.mount(b"tmpfs", folder.encode(), b"tmpfs", _MS_NOSUID, b"mode=755"), "hide")
+    if spec.get("uid") is not None:
+        _open_the_way(libc, [*needed, tmp_dir, *(f for f in folders.values() if f)])
     _read_only_everywhere(libc)
     if tmp_mb and private_tmp_ok:
         options = f"size={tmp_mb}m,mode=1777".encode()
@@ -715,6 +725,35 @@ def _show_at_aws_places(libc: ctypes.CDLL, folders: dict, needed: list[str]) -> 
         if source:
             moved[source] = place
     return moved
+
+
+def private_folders() -> list[str]:
+    """Folders no handler may read: Jupyter's runtime folder holds the server's token and the
+    kernels' connection keys, with which code could run outside the sandbox."""
+    try:
+        from jupyter_core.paths import jupyter_runtime_dir
+    except ImportError:
+        return []
+    folder = jupyter_runtime_dir()
+    return [folder] if os.path.isdir(folder) else []
+
+
+def _open_the_way(libc: ctypes.CDLL, paths: list[str]) -> None:
+    """Let a handler under its own user id reach `paths` (the interpreter, the course) where a
+    folder on the way is closed to other users, such as a pyenv under /root: in this mount
+    namespace only, that folder is covered by an open one showing just the entries on the way.
+    Nothing else of it can be read: no capability to read every file is needed."""
+    plan: dict[str, set[str]] = {}
+    for path in paths:
+        folder = os.path.realpath(path)
+        while folder != "/":
+            parent = os.path.dirname(folder)
+            with contextlib.suppress(OSError):
+                if not os.stat(parent).st_mode & 0o001 and os.path.exists(folder):
+                    plan.setdefault(parent, set()).add(os.path.basename(folder))
+            folder = parent
+    for parent in sorted(plan, key=lambda folder: folder.count("/")):
+        _cover(libc, parent, sorted(plan[parent]), {})
 
 
 def _entries(folder: str | None) -> dict[str, str | None]:
@@ -789,7 +828,9 @@ def enter_inside(spec: dict, namespaces: bool) -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-        _keep_reading(libc)
+        libc.prctl(_PR_SET_DUMPABLE, 1)  # /proc/self stays its own (a uid change resets this)
+        if not namespaces:  # no mount namespace to open the way to the interpreter
+            _keep_reading(libc)
     if "pids" not in spec["cgroups"]:
         cap = process_cap()
         resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))

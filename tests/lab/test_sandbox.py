@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -73,6 +76,34 @@ def test_remounting_or_unmounting_cannot_make_learner_files_writable(
     assert body[notebook] in (errno.EROFS, errno.EACCES), body
     assert body["umount"] != 0  # /var stays covered: the code stays at /var/task
     assert digest(learner_files) == before
+
+
+@namespaces
+def test_a_handler_cannot_read_jupyters_tokens_or_what_only_the_owner_may(
+    lab, lam, zoo, monkeypatch
+):
+    """Jupyter's runtime folder (the server's token, the kernels' keys) would let a handler run
+    code outside its sandbox; a folder only its owner may open stays closed to the handler."""
+    scratch = Path(tempfile.mkdtemp(prefix="lambda-zoo-", dir="/var/tmp"))
+    scratch.chmod(0o755)
+    try:
+        runtime = scratch / "jupyter-runtime"
+        runtime.mkdir(mode=0o755)
+        token = runtime / "jpserver-1.json"
+        token.write_text('{"token": "secret"}')
+        token.chmod(0o644)  # readable by anyone: only the sandbox can hide it
+        closed = scratch / "closed"
+        closed.mkdir(mode=0o700)
+        (closed / "secret.txt").write_text("secret")
+        monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+        zoo("reader", "read_files")  # a new environment: the folder to hide is known now
+        paths = [str(token), str(closed / "secret.txt")]
+        _, body = invoke(lam, "reader", {"paths": paths})
+        assert body[str(token)] == -errno.ENOENT, body
+        if os.geteuid() == 0:  # the handler has its own user id, and no right to read all
+            assert body[str(closed / "secret.txt")] == -errno.EACCES, body
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @namespaces

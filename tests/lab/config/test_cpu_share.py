@@ -164,5 +164,8 @@ def test_the_duty_cycle_fallback_throttles_too(lab, lam, monkeypatch):
         assert "cpu" not in env.box.cgroups
     finally:
         fallback.stop()
+    # Unthrottled, the stretch is about 1. A signal-driven throttle is only as punctual as the
+    # lab's thread: on a loaded machine its SIGSTOPs come late (the handler gets more than its
+    # share) and its SIGCONTs too (less). The test asks that it clearly throttles.
     expected = 1 / share(128)
-    assert 0.5 * expected < stretch < 4 * expected  # a busy machine delays the SIGCONT
+    assert 3 < stretch < 4 * expected
