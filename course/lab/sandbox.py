@@ -6,7 +6,9 @@ environment variables. The lab rebuilds that box from Linux primitives, in three
 degrade in steps (`Level`):
 
 - "namespaces+cgroups": mount and PID namespaces (a read-only view of every filesystem with a
-  private /tmp; the handler sees and signals only its own processes) plus cgroups (pids,
+  private /tmp, the code at /var/task and the layers at /opt; the learner's home showing only
+  what the runtime needs of it, Jupyter's runtime folder hidden; the handler sees and signals
+  only its own processes, has no capability and gains none) plus cgroups (pids,
   memory and freezer controllers: v1 hierarchies, or v2 where it is delegated). The box gets
   the cpu controller too where it can (the CPU share its memory buys, `course.lab.cpu_share`);
   without it the level stays and the CPU share falls back to a duty-cycle throttle.
@@ -23,7 +25,8 @@ sentence `course.lab.start()` prints says so); RLIMIT_NPROC caps processes plus 
 counts all of the learner's processes; freezing and ending use SIGSTOP and SIGKILL on the
 environment's process tree (its first process is a child subreaper, so orphans stay in the
 tree). Where user namespaces are allowed, the lab reaches "namespaces": a user namespace that
-keeps the learner's id makes the read-only view and the PID namespace possible without root.
+keeps the learner's id makes the read-only view and the PID namespace possible without root;
+the runtime then drops the capabilities that namespace gave it, which could undo the view.
 
 cgroups v2 allow processes only in leaf groups: a group holding processes cannot enable
 controllers for the groups below it, the root excepted. The lab's own process stays in its own
@@ -105,6 +108,7 @@ class Box:
     cgroups: dict[str, str] = field(default_factory=dict)  # controller -> folder
     uid: int | None = None
     hidden: list[str] = field(default_factory=list)  # folders covered by an empty one inside
+    home: str = ""  # the learner's home folder: inside, only what the runtime needs of it
     pid: int = 0  # the runtime process (pid 1 of its PID namespace where there is one)
     frozen: bool = False
     outer: int = 0  # the environment's first process, parent of the runtime
@@ -119,6 +123,7 @@ class Box:
             "cgroups": self.cgroups,
             "uid": self.uid,
             "hidden": self.hidden,
+            "home": self.home,
         }
 
     def members(self) -> list[int]:
@@ -252,7 +257,8 @@ class Sandbox:
 
     def box(self, env_id: str, memory_mb: int, tmp_mb: int) -> Box:
         """A new sandbox for one environment: its cgroups made, its limits set."""
-        box = Box(self.level, uid=self._uid(), hidden=private_folders())
+        home = os.path.realpath(os.path.expanduser("~"))
+        box = Box(self.level, uid=self._uid(), hidden=private_folders(), home=home)
         try:
             for controller, parent in self._parents.items():
                 if controller == CPU and not self.cpu.mode.startswith("cgroup"):
@@ -688,8 +694,10 @@ def enter_outside(
     moved = _show_at_aws_places(libc, folders, needed)
     for folder in spec.get("hidden", []):  # before the way is opened: it may lie on it
         _check(libc.mount(b"tmpfs", folder.encode(), b"tmpfs", _MS_NOSUID, b"mode=755"), "hide")
+    reached = [*needed, tmp_dir, *(f for f in folders.values() if f)]
+    _keep_of_home(libc, spec.get("home", ""), reached)
     if spec.get("uid") is not None:
-        _open_the_way(libc, [*needed, tmp_dir, *(f for f in folders.values() if f)])
+        _open_the_way(libc, reached)
     _read_only_everywhere(libc)
     if tmp_mb and private_tmp_ok:
         options = f"size={tmp_mb}m,mode=1777".encode()
@@ -736,6 +744,19 @@ def private_folders() -> list[str]:
         return []
     folder = jupyter_runtime_dir()
     return [folder] if os.path.isdir(folder) else []
+
+
+def _keep_of_home(libc: ctypes.CDLL, home: str, paths: list[str]) -> None:
+    """Show the handler only what the runtime needs of the learner's home folder (the course,
+    its packages), as an AWS environment has no home of the learner's: not their other files,
+    keys or credentials. Where the runtime needs the home folder itself (the course installed
+    at its top, as on Binder), it stays, read-only."""
+    if not home or home == "/" or not os.path.isdir(home):
+        return
+    inside = [os.path.realpath(path) for path in paths if path]
+    if any(home == path or home.startswith(path.rstrip("/") + "/") for path in inside):
+        return
+    _cover(libc, home, _needed_entries(home, paths), {})
 
 
 def _open_the_way(libc: ctypes.CDLL, paths: list[str]) -> None:

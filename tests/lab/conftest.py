@@ -37,12 +37,14 @@ lab.deploy("daemon", ZOO, handler="hostile.leave_daemon")
 lab.deploy("places", ZOO, handler="hostile.places")
 lab.deploy("sleeper", ZOO, handler="hostile.sleep", timeout_s=1)
 lab.deploy("remounter", ZOO, handler="hostile.remount_and_write")
+lab.deploy("reader", ZOO, handler="hostile.read_files")
 lam = boto3.client("lambda")
 def call(name, payload):
     response = lam.invoke(FunctionName=name, Payload=json.dumps(payload))
     return json.loads(response["Payload"].read())
 result = {"isolation": lab.isolation}
 result["write"] = call("writer", {"paths": PATHS})
+result["read"] = call("reader", {"paths": SECRETS})
 result["remount"] = [call("remounter", {"paths": PATHS, "nested": n}) for n in (False, True)]
 result["fork"] = call("forker", {"threads": CAP - 100, "count": 150, "sleep_s": 30})
 if KILL:
@@ -65,10 +67,12 @@ print(json.dumps(result))
 """
 
 
-def attacks(paths: list[str], kill: bool = True) -> str:
-    """The ATTACKS script, writing to `paths` (scratch files) and, if `kill`, killing the lab."""
+def attacks(paths: list[str], kill: bool = True, secrets: list[str] | None = None) -> str:
+    """The ATTACKS script, writing to `paths` (scratch files), reading `secrets` (scratch
+    files) and, if `kill`, killing the lab."""
     cap = str(int(fact("execution.processes_threads").value))
     script = ATTACKS.replace("ZOO", repr(str(ZOO))).replace("PATHS", repr(paths))
+    script = script.replace("SECRETS", repr(secrets or []))
     return script.replace("CAP", cap).replace("KILL", str(kill))
 
 

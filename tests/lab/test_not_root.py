@@ -29,8 +29,11 @@ INTERPRETER = [sys.executable, sys.prefix, sys.base_prefix]
 
 @pytest.fixture
 def learner_home(learner_files):
-    """The scratch learner files and a home folder, owned by the learner's user id."""
+    """The scratch learner files and a home folder with credentials in it, all owned by the
+    learner's user id."""
     home = Path(tempfile.mkdtemp(prefix="lambda-learner-", dir="/var/tmp"))
+    (home / ".aws").mkdir()
+    (home / ".aws" / "credentials").write_text("[default]\naws_secret_access_key = mine\n")
     for folder in (home, learner_files.parent):
         for path in [folder, *folder.rglob("*")]:
             os.chown(path, container.LEARNER_UID, container.LEARNER_UID)
@@ -52,8 +55,12 @@ def _run_as_learner(script: str, home: Path, forbid_namespaces: bool) -> dict:
 def test_a_pod_that_allows_user_namespaces_gets_the_namespaces_level(learner_files, learner_home):
     before = digest(learner_files)
     notebook = str(next((learner_files / "notebooks").glob("*.ipynb")))
-    run = _run_as_learner(attacks([notebook]), learner_home, forbid_namespaces=False)
+    credentials = str(learner_home / ".aws" / "credentials")
+    run = _run_as_learner(
+        attacks([notebook], secrets=[credentials]), learner_home, forbid_namespaces=False
+    )
     result = run["result"]
+    assert result["read"] == {credentials: -errno.ENOENT}  # the home shows only the course
     assert result["isolation"] == "namespaces"
     assert len(run["printed"]) == 1 and "without cgroups" in run["printed"][0]
     assert result["write"][notebook] == errno.EROFS  # the learner's own file, read-only
@@ -69,8 +76,11 @@ def test_a_pod_that_allows_user_namespaces_gets_the_namespaces_level(learner_fil
 
 def test_a_pod_without_namespaces_says_handlers_run_as_the_learner(learner_files, learner_home):
     notebook = str(next((learner_files / "notebooks").glob("*.ipynb")))
-    run = _run_as_learner(attacks([notebook], kill=False), learner_home, forbid_namespaces=True)
+    credentials = str(learner_home / ".aws" / "credentials")
+    script = attacks([notebook], kill=False, secrets=[credentials])
+    run = _run_as_learner(script, learner_home, forbid_namespaces=True)
     result = run["result"]
+    assert result["read"][credentials] > 0  # what the sentence warns of: it can read them
     assert result["isolation"] == "rlimits"
     [sentence] = run["printed"]
     assert "Linux refused new mount and PID namespaces" in sentence

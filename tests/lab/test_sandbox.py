@@ -107,6 +107,24 @@ def test_a_handler_cannot_read_jupyters_tokens_or_what_only_the_owner_may(
 
 
 @namespaces
+def test_the_learners_home_shows_only_what_the_runtime_needs(lab, lam, zoo, monkeypatch):
+    """An AWS environment has no home of the learner's: their keys and credentials stay out."""
+    scratch = Path(tempfile.mkdtemp(prefix="lambda-zoo-home-", dir="/var/tmp"))
+    scratch.chmod(0o755)
+    try:
+        credentials = scratch / ".aws" / "credentials"
+        credentials.parent.mkdir()
+        credentials.write_text("[default]\naws_secret_access_key = not-for-handlers\n")
+        credentials.chmod(0o644)  # readable by anyone: only the sandbox can hide it
+        monkeypatch.setenv("HOME", str(scratch))
+        zoo("home-reader", "read_files")  # a new environment: the home to cover is known now
+        _, body = invoke(lam, "home-reader", {"paths": [str(credentials)]})
+        assert body == {str(credentials): -errno.ENOENT}, body
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@namespaces
 def test_the_code_is_at_var_task_and_an_empty_opt_hides_the_machines(lab, lam, zoo):
     zoo("places", "places")
     _, body = invoke(lam, "places")
