@@ -49,15 +49,19 @@ def _canary(lab, lam, name):
     return alias["AliasArn"]
 
 
+def _printed_arns(name):
+    """The invoked ARN the handler printed at each run, oldest first."""
+    logs = boto3.client("logs")
+    pages = logs.get_paginator("filter_log_events").paginate(
+        logGroupName=f"/aws/lambda/{name}", filterPattern="ARN"
+    )
+    return [e["message"].split()[1] for page in pages for e in page["events"]]
+
+
 def _assert_split(lab, name, invocation_type, alias_arn=None):
     runs = [i for i in lab.invocations if i.function == name]
     if alias_arn:  # the handler is shown the alias it was invoked through, as on AWS
-        logs = boto3.client("logs")
-        pages = logs.get_paginator("filter_log_events").paginate(
-            logGroupName=f"/aws/lambda/{name}", filterPattern="ARN"
-        )
-        shown = {e["message"].split()[1] for page in pages for e in page["events"]}
-        assert shown == {alias_arn}
+        assert set(_printed_arns(name)) == {alias_arn}
     assert len(runs) == EVENTS
     assert {i.invocation_type for i in runs} == {invocation_type}
     assert all(i.outcome == "success" for i in runs)
@@ -123,3 +127,23 @@ def test_a_trigger_on_a_version_arn_runs_that_versions_frozen_code(lab, lam):
     lab.wait()
     runs = [(i.version, i.memory_size_mb, i.outcome) for i in lab.invocations]
     assert runs == [("2", MEMORY["2"], "success")] * 3
+
+
+def test_sns_and_eventbridge_show_the_handler_the_alias_they_invoke(lab, lam):
+    sns_alias = _canary(lab, lam, "sns-canary")
+    sns = boto3.client("sns")
+    topic = sns.create_topic(Name="canary-topic")["TopicArn"]
+    allow(sns_alias, "sns.amazonaws.com", topic)
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=sns_alias)
+    rule_alias = _canary(lab, lam, "rule-canary")
+    events = boto3.client("events")
+    rule = events.put_rule(Name="canary", EventPattern=json.dumps({"source": ["course.test"]}))
+    allow(rule_alias, "events.amazonaws.com", rule["RuleArn"])
+    events.put_targets(Rule="canary", Targets=[{"Id": "fn", "Arn": rule_alias}])
+    for n in range(3):
+        sns.publish(TopicArn=topic, Message=json.dumps({"n": n}))
+        entry = {"Source": "course.test", "DetailType": "t", "Detail": json.dumps({"n": n})}
+        events.put_events(Entries=[entry])
+    lab.wait()
+    assert _printed_arns("sns-canary") == [sns_alias] * 3
+    assert _printed_arns("rule-canary") == [rule_alias] * 3
