@@ -47,9 +47,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.invoke import machine
+from benchmarks.report import load_average, publish
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 LESSON = "04"  # run side by side by 1, 2 and 4 learners
 QUICK_LESSON = "00"
 DAY = ["00", "01", "02", "03", "04"]  # one learner's whole day, one kernel per lesson
@@ -641,17 +641,10 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {
             **machine(),
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-            "load_average": {
-                "before": round(load_before, 2),
-                "after": round(os.getloadavg()[0], 2),
-            },
+            "load_average": load_average(load_before),
         },
     }
-    print(render(report))
-    out = args.out or RESULTS_DIR / f"{now:%Y-%m-%d}-classroom.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"\nResults written to {out}.")
+    publish(render(report), report, "classroom", now.date(), args.out)
     return 0
 
 

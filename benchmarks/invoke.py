@@ -42,8 +42,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.report import ms, publish, ratio, times
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 HANDLERS = {
     "trivial": 'def handler(event, context):\n    return {"ok": True, "n": event["n"]}\n',
@@ -426,10 +427,6 @@ def _find(rows: list[Row], runtime: str, handler: str | None = None) -> Row | No
     return None
 
 
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else round(a / b, 3)
-
-
 def ratio_key(name: str, handler: str) -> str:
     """The JSON key of a ratio for one handler, e.g. course_warm_vs_echo_warm.trivial."""
     return f"{name}.{handler.replace(' ', '_')}"
@@ -444,22 +441,18 @@ def ratios(rows: list[Row]) -> dict[str, float | None]:
         local = _find(rows, LAMBDA_LOCAL, kind)
         c_warm = course and course.warm_median_ms
         c_cold = course and course.cold_median_ms
-        result[ratio_key("course_warm_vs_echo_warm", kind)] = _ratio(
+        result[ratio_key("course_warm_vs_echo_warm", kind)] = ratio(
             c_warm, echo and echo.warm_median_ms
         )
-        result[ratio_key("course_warm_vs_lambda_local_warm", kind)] = _ratio(
+        result[ratio_key("course_warm_vs_lambda_local_warm", kind)] = ratio(
             c_warm, local and local.warm_median_ms
         )
-        result[ratio_key("course_cold_vs_lambda_local_cli", kind)] = _ratio(
+        result[ratio_key("course_cold_vs_lambda_local_cli", kind)] = ratio(
             c_cold, local and local.cold_median_ms
         )
     boto3_row = _find(rows, COURSE, list(HANDLERS)[1])
     result["course_cold_boto3_ms"] = boto3_row and boto3_row.cold_median_ms
     return result
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f} ms"
 
 
 def render(report: dict[str, Any]) -> str:
@@ -477,8 +470,8 @@ def render(report: dict[str, Any]) -> str:
         row = Row(**row)
         how = f"SKIPPED: {row.skipped}" if row.skipped else row.how
         lines.append(
-            f"{row.runtime:<20} {row.handler:<21} {_ms(row.warm_median_ms):>11} "
-            f"{_ms(row.warm_p90_ms):>11} {_ms(row.cold_median_ms):>11}  {how}"
+            f"{row.runtime:<20} {row.handler:<21} {ms(row.warm_median_ms):>11} "
+            f"{ms(row.warm_p90_ms):>11} {ms(row.cold_median_ms):>11}  {how}"
         )
     r = report["ratios"]
     names = list(HANDLERS)
@@ -486,19 +479,20 @@ def render(report: dict[str, Any]) -> str:
     for kind in names:
         value = r[ratio_key("course_warm_vs_echo_warm", kind)]
         lines.append(
-            f"  course warm / echo floor warm, {kind} handler: {_x(value)} "
+            f"  course warm / echo floor warm, {kind} handler: {times(value)} "
             f"(target <= {WARM_RATIO_TARGET}: {_verdict(value, WARM_RATIO_TARGET, True)})"
         )
     cold = r["course_cold_boto3_ms"]
     lines.append(
-        f"  course cold start, {names[1]} handler: {_ms(cold)} "
+        f"  course cold start, {names[1]} handler: {ms(cold)} "
         f"(target < {COLD_TARGET_MS:.0f} ms: {_verdict(cold, COLD_TARGET_MS, False)})"
     )
     for kind in names:
         lines.append(
             f"  course / python-lambda-local, {kind} handler: warm "
-            f"{_x(r[ratio_key('course_warm_vs_lambda_local_warm', kind)])}, cold "
-            f"{_x(r[ratio_key('course_cold_vs_lambda_local_cli', kind)])} (below 1 = course faster)"
+            f"{times(r[ratio_key('course_warm_vs_lambda_local_warm', kind)])}, cold "
+            f"{times(r[ratio_key('course_cold_vs_lambda_local_cli', kind)])} "
+            "(below 1 = course faster)"
         )
     m = report["machine"]
     packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
@@ -508,10 +502,6 @@ def render(report: dict[str, Any]) -> str:
         f"{m['platform']}, Python {m['python']}; {packages}.",
     ]
     return "\n".join(lines)
-
-
-def _x(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}x"
 
 
 def _verdict(value: float | None, target: float, inclusive: bool) -> str:
@@ -577,11 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "machine": machine(),
     }
-    print(render(report))
-    out = args.out or RESULTS_DIR / f"{now:%Y-%m-%d}-invoke.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"\nResults written to {out}.")
+    publish(render(report), report, "invoke", now.date(), args.out)
     return 0
 
 

@@ -49,11 +49,11 @@ from benchmarks.invoke import (
     p90,
     timed_ms,
 )
+from benchmarks.report import load_average, ms, publish, ratio, times
 from course.facts import fact
 from course.lab import cpu_share, sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 HANDLER = "def handler(event, context):\n    return 1\n"
 ANSWER = 1
 BASELINE = "rlimits"
@@ -281,22 +281,9 @@ def with_ratios(rows: list[Row]) -> list[Row]:
     for row in rows:
         baseline = base.get(row.memory_mb)
         if baseline and not row.skipped:
-            row.cold_vs_baseline = _ratio(row.cold_median_ms, baseline.cold_median_ms)
-            row.warm_vs_baseline = _ratio(row.warm_median_ms, baseline.warm_median_ms)
+            row.cold_vs_baseline = ratio(row.cold_median_ms, baseline.cold_median_ms)
+            row.warm_vs_baseline = ratio(row.warm_median_ms, baseline.warm_median_ms)
     return rows
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return None if a is None or not b else round(a / b, 3)
-
-
-# -- report --------------------------------------------------------------------------------------
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f} ms"
-
-
-def _x(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}x"
 
 
 def render(report: dict[str, Any]) -> str:
@@ -317,9 +304,9 @@ def render(report: dict[str, Any]) -> str:
             continue
         lines.append(
             f"{row.row:<34} {row.memory_mb:>5} MB {row.vcpus:>5.3f} {row.cpu_share or '-':<10} "
-            f"{_ms(row.cold_median_ms):>11} {_ms(row.cold_p90_ms):>10} "
-            f"{_ms(row.warm_median_ms):>11} {_ms(row.warm_p90_ms):>10} "
-            f"{_x(row.cold_vs_baseline):>6} {_x(row.warm_vs_baseline):>6}"
+            f"{ms(row.cold_median_ms):>11} {ms(row.cold_p90_ms):>10} "
+            f"{ms(row.warm_median_ms):>11} {ms(row.warm_p90_ms):>10} "
+            f"{times(row.cold_vs_baseline):>6} {times(row.warm_vs_baseline):>6}"
         )
     m = report["machine"]
     packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
@@ -388,17 +375,10 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {
             **machine(),
             "root": os.geteuid() == 0,
-            "load_average": {
-                "before": round(load_before, 2),
-                "after": round(os.getloadavg()[0], 2),
-            },
+            "load_average": load_average(load_before),
         },
     }
-    print(render(report))
-    out = args.out or RESULTS_DIR / f"{now:%Y-%m-%d}-isolation.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"\nResults written to {out}.")
+    publish(render(report), report, "isolation", now.date(), args.out)
     return 0
 
 
