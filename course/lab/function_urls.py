@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler
@@ -37,13 +36,12 @@ from course.lab.iam.actions import Call
 from course.lab.iam.policy import Request, evaluate
 from course.lab.iam.principals import function_policy, resolve
 from course.lab.iam.resource_policy import invoked_arn
-from course.lab.loopback_http import LoopbackServer
+from course.lab.loopback_http import started
 
 FORBIDDEN = (403, b'{"Message":"Forbidden"}')
 INTERNAL_ERROR = (502, b"Internal Server Error")
 ACTION = "lambda:InvokeFunctionUrl"
 _state = SimpleNamespace(lab=None, installed=False)
-_server_lock = threading.Lock()
 
 
 class FunctionUrlError(Exception):
@@ -334,11 +332,7 @@ def function_url(lab: Any, function_name: str, region: str) -> str:
     client = lab._client("lambda", region)
     config = client.get_function_url_config(FunctionName=function_name)
     key = config["FunctionUrl"].split("//", 1)[1].split(".", 1)[0]
-    with _server_lock:
-        server = getattr(lab, "function_url_server", None)
-        if server is None:
-            server = lab.function_url_server = LoopbackServer(_Handler, "function-urls")
-            lab.on_stop.append(server.stop)
+    server = started(lab, "function_url_server", _Handler)
     return f"http://127.0.0.1:{server.port}/{key}/"
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_start_lock = threading.Lock()
 
 
 class LoopbackServer:
@@ -21,3 +24,15 @@ class LoopbackServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+def started(lab: Any, attribute: str, handler: type[BaseHTTPRequestHandler]) -> LoopbackServer:
+    """The lab's server kept in `lab.<attribute>`, started on first use and stopped with the
+    lab (one per lab, however many threads ask at once)."""
+    with _start_lock:
+        server = getattr(lab, attribute, None)
+        if server is None:
+            server = LoopbackServer(handler, attribute)
+            setattr(lab, attribute, server)
+            lab.on_stop.append(server.stop)
+    return server

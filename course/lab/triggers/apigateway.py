@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler
@@ -37,7 +36,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from course.lab import alias_routing
 from course.lab.iam.resource_policy import missing_permission, service_may_invoke
-from course.lab.loopback_http import LoopbackServer
+from course.lab.loopback_http import started
 
 INTERNAL_ERROR = (502, {"message": "Internal server error"})
 PERMISSION_ERROR = (500, {"message": "Internal server error"})
@@ -356,9 +355,6 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
 
-_server_lock = threading.Lock()
-
-
 def stage_url(lab: Any, rest_api_id: str, stage: str) -> str:
     """The base URL of a deployed stage, starting the lab's API server on first use.
 
@@ -375,11 +371,7 @@ def stage_url(lab: Any, rest_api_id: str, stage: str) -> str:
             f"Invalid stage identifier specified: {stage} (deploy the API with "
             "create_deployment(restApiId=..., stageName=...) first)"
         )
-    with _server_lock:
-        server = getattr(lab, "apigateway_server", None)
-        if server is None:
-            server = lab.apigateway_server = LoopbackServer(_Handler, "apigateway")
-            lab.on_stop.append(server.stop)
+    server = started(lab, "apigateway_server", _Handler)
     return f"http://127.0.0.1:{server.port}/{rest_api_id}/{stage}"
 
 
