@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import processes_with
+
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"date", "settings", "handlers", "rows", "ratios", "targets", "machine"}
 ROW_KEYS = {"runtime", "handler", "warm_median_ms", "warm_p90_ms", "cold_median_ms", "calls"}
@@ -20,22 +22,6 @@ ROW_KEYS = {"runtime", "handler", "warm_median_ms", "warm_p90_ms", "cold_median_
 def invoke():
     """benchmarks/invoke.py (found from the repo root: pytest's `pythonpath` setting)."""
     return importlib.import_module("benchmarks.invoke")
-
-
-def processes_with(marker: str) -> list[int]:
-    """Live processes whose environment holds `marker` (the benchmark's and their children)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if marker.encode() not in (entry / "environ").read_bytes():
-                continue
-            if "State:\tZ" not in (entry / "status").read_text():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
 
 
 def test_quick_run_prints_every_row_writes_json_and_leaves_no_process(invoke, tmp_path):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import processes_with
+
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"date", "settings", "rows", "notes", "machine"}
 
@@ -20,22 +22,6 @@ KEYS = {"date", "settings", "rows", "notes", "machine"}
 def isolation():
     """benchmarks/isolation.py (found from the repo root: pytest's `pythonpath` setting)."""
     return importlib.import_module("benchmarks.isolation")
-
-
-def processes_with(marker: str) -> list[int]:
-    """Live processes whose environment holds `marker` (the benchmark's and its labs')."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if marker.encode() not in (entry / "environ").read_bytes():
-                continue
-            if "State:\tZ" not in (entry / "status").read_text():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
 
 
 def test_quick_run_prints_every_row_writes_json_and_leaves_no_process(isolation, tmp_path):

@@ -14,6 +14,7 @@ import pytest
 
 from course import cli
 from course.lessons import notebooks
+from tests.processes import alive
 
 RESOURCES = Path(__file__).parent / "resources"
 NAME = "01_demo_exercises.ipynb"
@@ -88,15 +89,6 @@ def listening_addresses(port: int) -> set[str]:
             if state == "0A" and int(hex_port, 16) == port:
                 found.add(address)
     return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
 def processes_mentioning(text: str) -> list[int]:

@@ -28,6 +28,7 @@ import pytest
 
 from course import cli
 from course.lessons import notebooks
+from tests.processes import processes_with
 
 pytestmark = pytest.mark.browser
 
@@ -106,21 +107,6 @@ def scratch_course(tmp_path: Path) -> Path:
     )
     notebooks.write(handler_nb, root / "notebooks" / HANDLER_NOTEBOOK)
     return root
-
-
-def processes_with(marker: str) -> list[int]:
-    """Live processes whose environment holds `marker`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ, status = (entry / "environ").read_bytes(), (entry / "status").read_text()
-            if marker.encode() in environ and "State:\tZ" not in status:
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
 
 
 def wait_for_status(port: int, token: str, server: subprocess.Popen) -> None:

@@ -69,11 +69,15 @@ print(json.dumps(result))
 
 def attacks(paths: list[str], kill: bool = True, secrets: list[str] | None = None) -> str:
     """The ATTACKS script, writing to `paths` (scratch files), reading `secrets` (scratch
-    files) and, if `kill`, killing the lab."""
-    cap = str(int(fact("execution.processes_threads").value))
-    script = ATTACKS.replace("ZOO", repr(str(ZOO))).replace("PATHS", repr(paths))
-    script = script.replace("SECRETS", repr(secrets or []))
-    return script.replace("CAP", cap).replace("KILL", str(kill))
+    files) and, if `kill`, killing the lab: its inputs are set in lines before it."""
+    inputs = {
+        "ZOO": str(ZOO),
+        "PATHS": paths,
+        "SECRETS": secrets or [],
+        "CAP": int(fact("execution.processes_threads").value),
+        "KILL": kill,
+    }
+    return "".join(f"{name} = {value!r}\n" for name, value in inputs.items()) + ATTACKS
 
 
 NO_RETRY = Config(retries={"total_max_attempts": 1}, read_timeout=60)

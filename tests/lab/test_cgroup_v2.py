@@ -20,6 +20,7 @@ import pytest
 
 from course.lab import sandbox
 from course.lab.sandbox import LEVELS, PREFIX, Box
+from tests.processes import alive
 
 FAMILY = """
 import os, sys, time
@@ -74,13 +75,6 @@ def _wait(condition, seconds: float = 3.0) -> bool:
     return condition()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_the_lab_group_sits_beside_the_labs_own_process(v2_parent):
     """No internal processes: the lab's process stays in its own group, outside the lab's."""
     own = next(path for names, path in sandbox._own_cgroups() if names == "")
@@ -126,7 +120,7 @@ def test_a_v2_box_lists_freezes_thaws_and_kills_every_process(v2_parent):
         box.kill()
         assert not os.path.exists(folder)
         first.wait(timeout=5)
-        assert not any(_alive(pid) for pid in pids)  # the daemon too
+        assert not any(alive(pid) for pid in pids)  # the daemon too
     finally:
         first.kill()
         sandbox._remove_cgroup(folder)

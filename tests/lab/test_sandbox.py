@@ -14,6 +14,7 @@ import pytest
 from course.facts import fact
 from course.lab.sandbox import LEVELS, detect_level
 from tests.lab.conftest import digest, invoke
+from tests.processes import alive
 
 CAP = int(fact("execution.processes_threads").value)
 LEVEL = detect_level()[0]
@@ -220,14 +221,6 @@ def test_an_environment_is_frozen_between_invokes(lab, lam, zoo):
     assert "FunctionError" not in response
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.parametrize("ending", ["reset", "timeout", "crash", "expiry"])
 def test_every_process_of_an_environment_ends_with_it(lab, lam, zoo, ending):
     zoo("daemon", "leave_daemon", timeout_s=1)
@@ -248,6 +241,6 @@ def test_every_process_of_an_environment_ends_with_it(lab, lam, zoo, ending):
         lab.idle_expiry_s = 0
         invoke(lam, "daemon", {"live_s": 0})
     deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_alive(pid) for pid in pids)
+    assert not any(alive(pid) for pid in pids)

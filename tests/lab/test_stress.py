@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from tests.lab.conftest import ZOO, digest, run_own_lab
+from tests.processes import alive
 
 SCRIPT = """
 import json, os, time, boto3
@@ -73,14 +74,6 @@ print(json.dumps({"held": held, "broke": broke[:5], "attack_s": attack_s, "norma
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_two_hundred_hostile_handlers_against_one_lab(learner_files):
     before = digest(learner_files)
     notebooks = sorted((learner_files / "notebooks").glob("*.ipynb"))[:3]
@@ -93,6 +86,6 @@ def test_two_hundred_hostile_handlers_against_one_lab(learner_files):
     assert result["normal_ms"] < 100
     assert digest(learner_files) == before
     assert len(result["seen"]) > 20  # daemons and children were really there
-    left = [pid for pid in [*result["seen"], result["template"]] if _alive(pid)]
+    left = [pid for pid in [*result["seen"], result["template"]] if alive(pid)]
     assert left == []
     assert not any(os.path.exists(folder) for folder in result["cgroups"])

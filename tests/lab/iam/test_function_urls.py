@@ -14,6 +14,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from course.lab.events import assert_shaped_like
+from course.lessons.security import user_credentials
 
 ECHO = """
 import json
@@ -44,19 +45,6 @@ def signed_call(url: str, credentials: Credentials, body: bytes = b"") -> tuple[
     SigV4Auth(credentials, "lambda", "us-east-1").add_auth(request)
     status, _, data = call(url, "POST", body, dict(request.headers))
     return status, data
-
-
-def user_credentials(name: str, *statements: dict) -> Credentials:
-    iam = boto3.client("iam")
-    iam.create_user(UserName=name)
-    if statements:
-        iam.put_user_policy(
-            UserName=name,
-            PolicyName="p",
-            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
-        )
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return Credentials(key["AccessKeyId"], key["SecretAccessKey"])
 
 
 @pytest.fixture

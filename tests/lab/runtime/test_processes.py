@@ -8,6 +8,8 @@ import sys
 import textwrap
 import time
 
+from tests.processes import alive
+
 SCRIPT = textwrap.dedent(
     """
     import boto3, os, sys
@@ -20,14 +22,6 @@ SCRIPT = textwrap.dedent(
     {ending}
     """
 )
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            return "State:\tZ" not in status.read()
-    except FileNotFoundError:
-        return False
 
 
 def gone_within(pids, seconds=5.0) -> bool:
